@@ -1,0 +1,28 @@
+#!/bin/sh
+# install-deps: install (idempotently) the Debian 12 packages rtcd needs to
+# build and test, and create the worker user. Run as root. Safe to re-run.
+set -eu
+
+BUILD="build-essential autoconf automake pkg-config libevent-dev libssl-dev libusrsctp-dev
+libsrtp2-dev libjansson-dev check libseccomp-dev libcap-ng-dev"
+TEST="python3 python3-aiortc iproute2 procps chromium valgrind"
+
+missing=""
+for p in $BUILD ${RTCD_NO_TEST_DEPS:+} ${RTCD_NO_TEST_DEPS:-$TEST}; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+	if [ "$(id -u)" != 0 ]; then
+		echo "install-deps: missing Debian packages:$missing (run as root)" >&2
+		exit 1
+	fi
+	echo "install-deps: installing$missing"
+	apt-get update -q
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $missing
+fi
+
+# The unprivileged user workers run as (see etc/rtcd.sysusers).
+if [ "$(id -u)" = 0 ] && ! getent passwd rtcd-worker >/dev/null; then
+	useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin rtcd-worker
+	echo "install-deps: created system user rtcd-worker"
+fi

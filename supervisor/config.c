@@ -1,0 +1,264 @@
+/* config: table-driven strict JSON schema for rtcd.conf. */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "common/log.h"
+#include "common/util.h"
+
+enum ftype { F_INT, F_STR, F_BOOL, F_ADDR, F_ADDR_LIST, F_LOGLEVEL, F_OBJ };
+
+struct field {
+	const char *key;
+	enum ftype type;
+	size_t off;
+	long min, max;               /* F_INT range, F_STR max length */
+	const struct field *sub;     /* F_OBJ */
+};
+
+#define L(k, f, lo, hi) { k, F_INT, offsetof(struct config, limits.f), lo, hi, NULL }
+static const struct field limit_fields[] = {
+	L("max_workers", max_workers, 1, 100000),
+	L("pool_size", pool_size, 0, 1024),
+	L("max_pending", max_pending, 1, 100000),
+	L("new_flows_per_ip", new_flows_per_ip, 1, 1000000),
+	L("new_flows_burst", new_flows_burst, 1, 1000000),
+	L("consent_timeout_s", consent_timeout_s, 1, 3600),
+	L("handshake_timeout_s", handshake_timeout_s, 1, 600),
+	L("max_pending_offers", max_pending_offers, 1, 100000),
+	L("offer_timeout_s", offer_timeout_s, 1, 600),
+	L("max_offer_bytes", max_offer_bytes, 1024, 48 * 1024),
+	L("http_timeout_s", http_timeout_s, 1, 600),
+	L("max_control_clients", max_control_clients, 1, 1024),
+	{ NULL, 0, 0, 0, 0, NULL },
+};
+#undef L
+
+#define S(k, f) { k, F_STR, offsetof(struct config, f), 0, sizeof(((struct config *)0)->f) - 1, NULL }
+static const struct field top_fields[] = {
+	{ "udp", F_ADDR_LIST, offsetof(struct config, udp), 1, CONFIG_MAX_UDP, NULL },
+	{ "http", F_ADDR, offsetof(struct config, http), 0, 0, NULL },
+	S("run_dir", run_dir),
+	S("control", control),
+	S("state_dir", state_dir),
+	S("chroot_dir", chroot_dir),
+	S("user", user),
+	S("worker_user", worker_user),
+	S("worker_path", worker_path),
+	S("web_root", web_root),
+	{ "log_level", F_LOGLEVEL, offsetof(struct config, log_level), 0, 0, NULL },
+	{ "syslog", F_BOOL, offsetof(struct config, syslog), 0, 0, NULL },
+	{ "debug_hooks", F_BOOL, offsetof(struct config, debug_hooks), 0, 0, NULL },
+	{ "status_api", F_BOOL, offsetof(struct config, status_api), 0, 0, NULL },
+	{ "limits", F_OBJ, 0, 0, 0, limit_fields },
+	{ NULL, 0, 0, 0, 0, NULL },
+};
+#undef S
+
+void
+config_defaults(struct config *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->nudp = 1;
+	addr_parse(&c->udp[0], "127.0.0.1:9000");
+	c->http_enabled = 1;
+	addr_parse(&c->http, "127.0.0.1:8080");
+	strcpy(c->run_dir, "run");
+	strcpy(c->state_dir, "state");
+	strcpy(c->worker_user, "rtcd-worker");
+	c->log_level = LOG_LVL_INFO;
+	c->status_api = 1;
+	c->limits = (struct limits){
+		.max_workers = 2500,
+		.pool_size = 4,
+		.max_pending = 256,
+		.new_flows_per_ip = 50,
+		.new_flows_burst = 100,
+		.consent_timeout_s = 30,
+		.handshake_timeout_s = 20,
+		.max_pending_offers = 256,
+		.offer_timeout_s = 30,
+		.max_offer_bytes = 32 * 1024,
+		.http_timeout_s = 10,
+		.max_control_clients = 16,
+	};
+}
+
+static int
+apply_fields(struct config *c, const struct field *fields, json_t *obj, const char *prefix,
+    char *err, size_t errlen)
+{
+	const char *key;
+	json_t *v;
+
+	if (!json_is_object(obj)) {
+		snprintf(err, errlen, "\"%s\": must be an object", *prefix ? prefix : "(top level)");
+		return -1;
+	}
+	json_object_foreach(obj, key, v) {
+		const struct field *f;
+		char path[128];
+		char *base = (char *)c;
+
+		snprintf(path, sizeof(path), "%s%s%s", prefix, *prefix ? "." : "", key);
+		for (f = fields; f->key; f++)
+			if (strcmp(f->key, key) == 0)
+				break;
+		if (f->key == NULL) {
+			snprintf(err, errlen, "\"%s\": unknown key", path);
+			return -1;
+		}
+		switch (f->type) {
+		case F_INT:
+			if (!json_is_integer(v) || json_integer_value(v) < f->min ||
+			    json_integer_value(v) > f->max) {
+				snprintf(err, errlen, "\"%s\": must be an integer from %ld to %ld",
+				    path, f->min, f->max);
+				return -1;
+			}
+			*(int *)(base + f->off) = (int)json_integer_value(v);
+			break;
+		case F_BOOL:
+			if (!json_is_boolean(v)) {
+				snprintf(err, errlen, "\"%s\": must be true or false", path);
+				return -1;
+			}
+			*(int *)(base + f->off) = json_is_true(v);
+			break;
+		case F_STR:
+			if (!json_is_string(v) || json_string_length(v) > (size_t)f->max ||
+			    strlen(json_string_value(v)) != json_string_length(v)) {
+				snprintf(err, errlen, "\"%s\": must be a string of at most %ld bytes",
+				    path, f->max);
+				return -1;
+			}
+			strcpy(base + f->off, json_string_value(v));
+			break;
+		case F_LOGLEVEL: {
+			int lvl = json_is_string(v) ? log_level_parse(json_string_value(v)) : -1;
+			if (lvl < 0) {
+				snprintf(err, errlen, "\"%s\": must be one of error, warn, info, debug", path);
+				return -1;
+			}
+			*(int *)(base + f->off) = lvl;
+			break;
+		}
+		case F_ADDR:
+			/* null or "" disables the HTTP listener */
+			if (json_is_null(v) || (json_is_string(v) && json_string_length(v) == 0)) {
+				c->http_enabled = 0;
+				break;
+			}
+			if (!json_is_string(v) || addr_parse((struct addr *)(base + f->off),
+			    json_string_value(v)) < 0) {
+				snprintf(err, errlen, "\"%s\": must be \"IPv4:port\" or \"[IPv6]:port\" (or null)", path);
+				return -1;
+			}
+			c->http_enabled = 1;
+			break;
+		case F_ADDR_LIST: {
+			size_t i;
+			json_t *e;
+			if (!json_is_array(v) || json_array_size(v) < (size_t)f->min ||
+			    json_array_size(v) > (size_t)f->max) {
+				snprintf(err, errlen, "\"%s\": must be a list of 1 to %ld addresses", path, f->max);
+				return -1;
+			}
+			json_array_foreach(v, i, e) {
+				if (!json_is_string(e) || addr_parse(&c->udp[i], json_string_value(e)) < 0) {
+					snprintf(err, errlen, "\"%s[%zu]\": must be \"IPv4:port\" or \"[IPv6]:port\"", path, i);
+					return -1;
+				}
+			}
+			c->nudp = (int)json_array_size(v);
+			break;
+		}
+		case F_OBJ:
+			if (apply_fields(c, f->sub, v, path, err, errlen) < 0)
+				return -1;
+			break;
+		}
+	}
+	return 0;
+}
+
+int
+config_apply_json(struct config *c, json_t *root, char *err, size_t errlen)
+{
+	struct config tmp = *c;
+
+	/* All or nothing: a bad file leaves c untouched. */
+	if (apply_fields(&tmp, top_fields, root, "", err, errlen) < 0)
+		return -1;
+	if (tmp.limits.new_flows_burst < tmp.limits.new_flows_per_ip)
+		tmp.limits.new_flows_burst = tmp.limits.new_flows_per_ip;
+	if (tmp.limits.pool_size > tmp.limits.max_workers) {
+		snprintf(err, errlen, "\"limits.pool_size\": must not exceed limits.max_workers");
+		return -1;
+	}
+	*c = tmp;
+	return 0;
+}
+
+int
+config_load_file(struct config *c, const char *path, char *err, size_t errlen)
+{
+	json_error_t je;
+	json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
+	int r;
+
+	if (root == NULL) {
+		snprintf(err, errlen, "%s:%d:%d: %s", path, je.line, je.column, je.text);
+		return -1;
+	}
+	r = config_apply_json(c, root, err, errlen);
+	json_decref(root);
+	return r;
+}
+
+void
+config_finish(struct config *c)
+{
+	if (c->control[0] == '\0')
+		snprintf(c->control, sizeof(c->control), "%.*s/control.sock",
+		    (int)sizeof(c->control) - 14, c->run_dir);
+	if (c->chroot_dir[0] == '\0')
+		snprintf(c->chroot_dir, sizeof(c->chroot_dir), "%.*s/empty",
+		    (int)sizeof(c->chroot_dir) - 7, c->run_dir);
+}
+
+static json_t *
+fields_to_json(const struct config *c, const struct field *fields)
+{
+	json_t *o = json_object();
+	const char *base = (const char *)c;
+	char buf[ADDR_STRLEN];
+
+	for (const struct field *f = fields; f->key; f++) {
+		json_t *v = NULL;
+		switch (f->type) {
+		case F_INT: v = json_integer(*(const int *)(base + f->off)); break;
+		case F_BOOL: v = json_boolean(*(const int *)(base + f->off)); break;
+		case F_STR: v = json_string(base + f->off); break;
+		case F_LOGLEVEL: v = json_string(log_level_name(*(const int *)(base + f->off))); break;
+		case F_ADDR:
+			v = c->http_enabled ? json_string(addr_format(&c->http, buf, sizeof(buf))) : json_null();
+			break;
+		case F_ADDR_LIST:
+			v = json_array();
+			for (int i = 0; i < c->nudp; i++)
+				json_array_append_new(v, json_string(addr_format(&c->udp[i], buf, sizeof(buf))));
+			break;
+		case F_OBJ: v = fields_to_json(c, f->sub); break;
+		}
+		json_object_set_new(o, f->key, v);
+	}
+	return o;
+}
+
+json_t *
+config_to_json(const struct config *c)
+{
+	return fields_to_json(c, top_fields);
+}

@@ -1,0 +1,58 @@
+/* config: rtcd's configuration: the embedded defaults, the strict JSON file
+ * schema (unknown keys and bad values are errors naming the key), command
+ * line overrides, and printing the effective config. */
+#ifndef RTCD_CONFIG_H
+#define RTCD_CONFIG_H
+
+#include <stddef.h>
+#include <jansson.h>
+
+#include "common/addr.h"
+
+#define CONFIG_MAX_UDP 8
+#define CONFIG_PATH_MAX 256
+
+struct limits {
+	int max_workers;            /* live worker processes, pool included */
+	int pool_size;              /* idle, pre-forked workers kept ready */
+	int max_pending;            /* connections still in handshake */
+	int new_flows_per_ip;       /* new flows per second per source IP */
+	int new_flows_burst;        /* token bucket depth */
+	int consent_timeout_s;      /* no valid STUN check for this long ends a connection */
+	int handshake_timeout_s;    /* flow/offer to connected */
+	int max_pending_offers;     /* HTTP offers awaiting the first STUN check */
+	int offer_timeout_s;        /* how long an answered offer waits for ICE */
+	int max_offer_bytes;        /* HTTP body limit for POST /v1/offer */
+	int http_timeout_s;         /* HTTP request timeout */
+	int max_control_clients;
+};
+
+struct config {
+	int nudp;
+	struct addr udp[CONFIG_MAX_UDP];
+	int http_enabled;
+	struct addr http;
+	char run_dir[CONFIG_PATH_MAX];
+	char control[CONFIG_PATH_MAX];      /* empty: <run_dir>/control.sock */
+	char state_dir[CONFIG_PATH_MAX];
+	char chroot_dir[CONFIG_PATH_MAX];   /* empty: <run_dir>/empty */
+	char user[64];                      /* empty: stay uid 0 with reduced caps */
+	char worker_user[64];
+	char worker_path[CONFIG_PATH_MAX];  /* empty: search beside rtcd, then libexecdir */
+	char web_root[CONFIG_PATH_MAX];     /* empty: build tree, then datadir */
+	int log_level;
+	int syslog;
+	int debug_hooks;                    /* allow test-only control commands */
+	int status_api;                     /* GET /v1/status on the HTTP listener */
+	struct limits limits;
+};
+
+void config_defaults(struct config *c);
+/* Apply a JSON document over c. On error returns -1 with err naming the key. */
+int config_apply_json(struct config *c, json_t *root, char *err, size_t errlen);
+int config_load_file(struct config *c, const char *path, char *err, size_t errlen);
+/* Fill derived paths (control socket, chroot dir) after all overrides. */
+void config_finish(struct config *c);
+json_t *config_to_json(const struct config *c);
+
+#endif

@@ -1,0 +1,341 @@
+/* control: the control socket (DESIGN.md §6): a Unix stream socket speaking
+ * newline-delimited JSON. One request per line ({"cmd": "status"}), one JSON
+ * reply per line. Bad input gets {"error": "..."}; nothing a client sends can
+ * hurt the supervisor (bounded lines, bounded clients, idle timeout). */
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/listener.h>
+#include <jansson.h>
+
+#include "common/log.h"
+#include "common/util.h"
+#include "sup.h"
+
+#define MAX_LINE (64 * 1024)
+#define IDLE_TIMEOUT_S 30
+
+static const char *
+mode_name(uint8_t mode)
+{
+	return mode == WIRE_MODE_DIRECT ? "webrtc-direct" : mode == WIRE_MODE_OFFER ? "webrtc" : "none";
+}
+
+static const char *
+phase_name(uint8_t p)
+{
+	static const char *n[] = { "idle", "ice", "dtls", "sctp", "open", "closing" };
+	return p < ARRAY_LEN(n) ? n[p] : "?";
+}
+
+json_t *
+control_status(struct sup *s)
+{
+	char buf[ADDR_STRLEN];
+	json_t *udp = json_array(), *c;
+	struct counters *k = &s->c;
+
+	for (int i = 0; i < s->nlisteners; i++)
+		json_array_append_new(udp, json_string(addr_format(&s->listeners[i].bound, buf, sizeof(buf))));
+	c = json_pack("{sI sI sI sI sI sI sI sI sI sI sI sI sI sI sI sI sI sI sI sI sI sI sI}",
+	    "dgrams_in", (json_int_t)k->dgrams_in, "dgrams_out", (json_int_t)k->dgrams_out,
+	    "bytes_in", (json_int_t)k->bytes_in, "bytes_out", (json_int_t)k->bytes_out,
+	    "dropped_unrouted", (json_int_t)k->dropped_unrouted,
+	    "dropped_limit", (json_int_t)k->dropped_limit,
+	    "dropped_worker_busy", (json_int_t)k->dropped_worker_busy,
+	    "dropped_send", (json_int_t)k->dropped_send,
+	    "dropped_truncated", (json_int_t)k->dropped_truncated,
+	    "dropped_forbidden", (json_int_t)k->dropped_forbidden,
+	    "peer_errors", (json_int_t)k->peer_errors,
+	    "peer_errors_unrouted", (json_int_t)k->peer_errors_unrouted,
+	    "listener_errors", (json_int_t)k->listener_errors,
+	    "listener_reopens", (json_int_t)k->listener_reopens,
+	    "flows_opened", (json_int_t)k->flows_opened,
+	    "flows_bound", (json_int_t)k->flows_bound,
+	    "worker_violations", (json_int_t)k->worker_violations,
+	    "worker_logs_dropped", (json_int_t)k->worker_logs_dropped,
+	    "offers_ok", (json_int_t)k->offers_ok,
+	    "offers_failed", (json_int_t)k->offers_failed,
+	    "offers_limited", (json_int_t)k->offers_limited,
+	    "control_requests", (json_int_t)k->control_requests,
+	    "http_requests", (json_int_t)k->http_requests);
+	return json_pack("{ss sI sI so so? so s{sI sI sI sI sI sI sI sI sI} so sb}",
+	    "version", PACKAGE_VERSION,
+	    "uptime_s", (json_int_t)((now_ms() - s->start_ms) / 1000),
+	    "pid", (json_int_t)getpid(),
+	    "udp", udp,
+	    "http", s->http ? json_string(addr_format(&s->http_bound, buf, sizeof(buf))) : NULL,
+	    "multiaddrs", json_array(),
+	    "workers",
+	    "active", (json_int_t)(s->nworkers - s->nidle - s->nspawning),
+	    "idle", (json_int_t)s->nidle,
+	    "spawning", (json_int_t)s->nspawning,
+	    "handshaking", (json_int_t)s->npending,
+	    "crashed_total", (json_int_t)k->workers_crashed,
+	    "spawned_total", (json_int_t)k->workers_spawned,
+	    "killed_total", (json_int_t)k->workers_killed,
+	    "exited_total", (json_int_t)k->workers_exited,
+	    "start_failures_total", (json_int_t)k->worker_start_failures,
+	    "counters", c,
+	    "draining", s->draining);
+}
+
+static json_t *
+connections(struct sup *s)
+{
+	json_t *a = json_array();
+	struct worker *w;
+	char buf[ADDR_STRLEN];
+	uint64_t now = now_ms();
+
+	TAILQ_FOREACH(w, &s->workers, all_link) {
+		if (w->id == 0)
+			continue;
+		json_array_append_new(a, json_pack("{sI sI ss ss ss ss sI sI sI sI sI ss}",
+		    "id", (json_int_t)w->id, "pid", (json_int_t)w->pid,
+		    "mode", mode_name(w->mode),
+		    "remote", w->remote.family ? addr_format(&w->remote, buf, sizeof(buf)) : "",
+		    "state", wstate_name(w->state), "phase", phase_name(w->phase),
+		    "age_s", (json_int_t)((now - w->assigned_ms) / 1000),
+		    "bytes_in", (json_int_t)w->bytes_in, "bytes_out", (json_int_t)w->bytes_out,
+		    "dgrams_in", (json_int_t)w->dgrams_in, "dgrams_out", (json_int_t)w->dgrams_out,
+		    "peer", w->st.peer));
+	}
+	return a;
+}
+
+static json_t *
+workers_list(struct sup *s)
+{
+	json_t *a = json_array();
+	struct worker *w;
+
+	TAILQ_FOREACH(w, &s->workers, all_link)
+		json_array_append_new(a, json_pack("{sI sI ss}", "pid", (json_int_t)w->pid,
+		    "id", (json_int_t)w->id, "state", wstate_name(w->state)));
+	return a;
+}
+
+static json_t *
+err(struct sup *s, const char *msg)
+{
+	s->c.control_errors++;
+	return json_pack("{ss}", "error", msg);
+}
+
+static struct worker *
+find_target(struct sup *s, json_t *req)
+{
+	json_t *id = json_object_get(req, "id"), *pid = json_object_get(req, "pid");
+	struct worker *w;
+
+	if (json_is_integer(id))
+		return workers_find(s, (uint32_t)json_integer_value(id));
+	if (json_is_integer(pid))
+		TAILQ_FOREACH(w, &s->workers, all_link)
+			if (w->pid == (pid_t)json_integer_value(pid))
+				return w;
+	return NULL;
+}
+
+static json_t *
+cmd_debug(struct sup *s, json_t *req)
+{
+	const char *action = json_string_value(json_object_get(req, "action"));
+	struct worker *w = find_target(s, req);
+	struct wire_msg m;
+
+	if (!s->cfg.debug_hooks)
+		return err(s, "debug commands are disabled (config debug_hooks)");
+	if (w == NULL)
+		return err(s, "no such worker");
+	wire_init(&m, WIRE_DEBUG, 0);
+	if (action && strcmp(action, "forbidden-syscall") == 0)
+		m.u.code = DEBUG_FORBIDDEN_SYSCALL;
+	else if (action && strcmp(action, "crash") == 0)
+		m.u.code = DEBUG_CRASH;
+	else
+		return err(s, "action must be forbidden-syscall or crash");
+	if (wire_send(w->fd, &m) < 0)
+		return err(s, "worker channel unavailable");
+	return json_pack("{sb sI}", "ok", 1, "pid", (json_int_t)w->pid);
+}
+
+static json_t *
+handle(struct sup *s, const char *line, size_t len)
+{
+	json_error_t je;
+	json_t *req = json_loadb(line, len, JSON_REJECT_DUPLICATES, &je), *res;
+	const char *cmd;
+
+	s->c.control_requests++;
+	if (req == NULL || !json_is_object(req)) {
+		json_decref(req);
+		return err(s, "request must be a JSON object like {\"cmd\": \"status\"}");
+	}
+	cmd = json_string_value(json_object_get(req, "cmd"));
+	if (cmd == NULL) {
+		res = err(s, "missing \"cmd\"");
+	} else if (strcmp(cmd, "status") == 0) {
+		res = control_status(s);
+	} else if (strcmp(cmd, "connections") == 0) {
+		res = connections(s);
+	} else if (strcmp(cmd, "workers") == 0) {
+		res = workers_list(s);
+	} else if (strcmp(cmd, "kill") == 0) {
+		struct worker *w = find_target(s, req);
+		if (w == NULL || w->id == 0) {
+			res = err(s, "no such connection");
+		} else {
+			workers_kill(w, "killed by operator");
+			res = json_pack("{sb sI}", "ok", 1, "id", (json_int_t)w->id);
+		}
+	} else if (strcmp(cmd, "drain") == 0) {
+		int active = s->nworkers - s->nidle - s->nspawning;
+		s->draining = 1;
+		log_info("draining: no new connections; exiting when the last of %d closes", active);
+		{
+			struct worker *w, *tmp;
+			TAILQ_FOREACH_SAFE(w, &s->pool, pool_link, tmp)
+				workers_kill(w, "draining");
+		}
+		if (s->nworkers == 0)
+			sup_request_stop(s, "drained");
+		res = json_pack("{sb sb si}", "ok", 1, "draining", 1, "connections", active);
+	} else if (strcmp(cmd, "reload") == 0) {
+		char e[256];
+		res = sup_reload(s, e, sizeof(e)) < 0 ? err(s, e) : json_pack("{sb}", "ok", 1);
+	} else if (strcmp(cmd, "debug") == 0) {
+		res = cmd_debug(s, req);
+	} else {
+		res = err(s, "unknown command (try status, connections, workers, kill, drain, reload)");
+	}
+	json_decref(req);
+	return res;
+}
+
+static void
+client_free(struct bufferevent *bev, struct sup *s)
+{
+	bufferevent_free(bev);
+	s->ncontrol--;
+}
+
+static void
+on_client_read(struct bufferevent *bev, void *arg)
+{
+	struct sup *s = arg;
+	struct evbuffer *in = bufferevent_get_input(bev);
+	char *line;
+	size_t len;
+
+	while ((line = evbuffer_readln(in, &len, EVBUFFER_EOL_LF)) != NULL) {
+		json_t *res = handle(s, line, len);
+		char *out = json_dumps(res, JSON_COMPACT);
+		if (out) {
+			bufferevent_write(bev, out, strlen(out));
+			bufferevent_write(bev, "\n", 1);
+			free(out);
+		}
+		json_decref(res);
+		free(line);
+	}
+	if (evbuffer_get_length(in) > MAX_LINE) {
+		static const char msg[] = "{\"error\":\"request line too long\"}\n";
+		s->c.control_errors++;
+		evbuffer_drain(in, evbuffer_get_length(in));
+		bufferevent_write(bev, msg, sizeof(msg) - 1);
+		bufferevent_disable(bev, EV_READ);
+	}
+}
+
+static void
+on_client_event(struct bufferevent *bev, short what, void *arg)
+{
+	if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR | BEV_EVENT_TIMEOUT))
+		client_free(bev, arg);
+}
+
+static void
+on_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa, int socklen, void *arg)
+{
+	struct sup *s = arg;
+	struct bufferevent *bev;
+	struct timeval idle = { IDLE_TIMEOUT_S, 0 };
+
+	if (s->ncontrol >= s->cfg.limits.max_control_clients) {
+		close(fd);
+		s->c.control_errors++;
+		return;
+	}
+	bev = bufferevent_socket_new(s->base, fd, BEV_OPT_CLOSE_ON_FREE);
+	if (bev == NULL) {
+		close(fd);
+		return;
+	}
+	s->ncontrol++;
+	bufferevent_setcb(bev, on_client_read, NULL, on_client_event, s);
+	bufferevent_set_timeouts(bev, &idle, &idle);
+	bufferevent_enable(bev, EV_READ | EV_WRITE);
+}
+
+int
+control_open(struct sup *s)
+{
+	struct sockaddr_un sun;
+	struct stat st;
+	mode_t old;
+	int fd;
+
+	if (strlen(s->cfg.control) >= sizeof(sun.sun_path)) {
+		log_error("control: socket path too long: %s", s->cfg.control);
+		return -1;
+	}
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	strcpy(sun.sun_path, s->cfg.control);
+	/* Remove a stale socket left by a previous run, never anything else. */
+	if (lstat(s->cfg.control, &st) == 0) {
+		if (!S_ISSOCK(st.st_mode)) {
+			log_error("control: %s exists and is not a socket", s->cfg.control);
+			return -1;
+		}
+		unlink(s->cfg.control);
+	}
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	old = umask(0117);   /* 0660 */
+	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0) {
+		log_error("control: cannot bind %s: %s", s->cfg.control, strerror(errno));
+		umask(old);
+		close(fd);
+		return -1;
+	}
+	umask(old);
+	s->control = evconnlistener_new(s->base, on_accept, s,
+	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, 16, fd);
+	if (s->control == NULL) {
+		close(fd);
+		return -1;
+	}
+	log_info("control socket %s", s->cfg.control);
+	return 0;
+}
+
+void
+control_close(struct sup *s)
+{
+	if (s->control) {
+		evconnlistener_free(s->control);
+		unlink(s->cfg.control);
+	}
+	s->control = NULL;
+}

@@ -1,0 +1,356 @@
+/* http: the supervisor's HTTP listener (libevent evhttp): the web demo as
+ * static files (safe paths, MIME types, no directory escape) and the
+ * WHIP-style signalling endpoint: POST /v1/offer hands the raw SDP to a pool
+ * worker (the only place SDP is parsed) and answers 201 with its SDP;
+ * DELETE /v1/session/ID ends that session. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <event2/buffer.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+
+#include "common/log.h"
+#include "common/util.h"
+#include "sup.h"
+
+#define MAX_STATIC_BYTES (16 * 1024 * 1024)
+
+static const struct { const char *ext, *type; } mime[] = {
+	{ ".html", "text/html; charset=utf-8" },
+	{ ".js", "text/javascript; charset=utf-8" },
+	{ ".mjs", "text/javascript; charset=utf-8" },
+	{ ".css", "text/css; charset=utf-8" },
+	{ ".json", "application/json" },
+	{ ".map", "application/json" },
+	{ ".svg", "image/svg+xml" },
+	{ ".png", "image/png" },
+	{ ".ico", "image/x-icon" },
+	{ ".txt", "text/plain; charset=utf-8" },
+	{ ".wasm", "application/wasm" },
+};
+
+static void
+reply_text(struct evhttp_request *req, int code, const char *reason, const char *text)
+{
+	struct evbuffer *b = evbuffer_new();
+
+	evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type",
+	    "text/plain; charset=utf-8");
+	if (b)
+		evbuffer_add_printf(b, "%s\n", text);
+	evhttp_send_reply(req, code, reason, b);
+	if (b)
+		evbuffer_free(b);
+}
+
+static void
+common_headers(struct evhttp_request *req)
+{
+	struct evkeyvalq *h = evhttp_request_get_output_headers(req);
+
+	evhttp_add_header(h, "X-Content-Type-Options", "nosniff");
+	evhttp_add_header(h, "Cache-Control", "no-store");
+	evhttp_add_header(h, "Access-Control-Allow-Origin", "*");
+	evhttp_add_header(h, "Access-Control-Allow-Methods", "GET, POST, DELETE, OPTIONS");
+	evhttp_add_header(h, "Access-Control-Allow-Headers", "Content-Type");
+	evhttp_add_header(h, "Access-Control-Expose-Headers", "Location");
+}
+
+/* Accept only [A-Za-z0-9._-] path segments, no "." or ".." segments, no
+ * hidden files: anything else is 404, so nothing outside web_root is served. */
+static int
+safe_path(const char *p, char *out, size_t outlen)
+{
+	size_t n = 0;
+	const char *seg = p;
+
+	if (*p != '/')
+		return -1;
+	for (const char *c = p + 1;; c++) {
+		if (*c == '/' || *c == '\0') {
+			size_t sl = (size_t)(c - seg - 1);
+			if (*c == '/' && sl == 0)
+				return -1;
+			if (seg[1] == '.')
+				return -1;   /* ".", "..", hidden files */
+			seg = c;
+			if (*c == '\0')
+				break;
+			continue;
+		}
+		if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
+		    (*c >= '0' && *c <= '9') || *c == '.' || *c == '_' || *c == '-'))
+			return -1;
+	}
+	n = strlen(p);
+	if (n + 1 > outlen)
+		return -1;
+	memcpy(out, p, n + 1);
+	return 0;
+}
+
+static void
+serve_static(struct sup *s, struct evhttp_request *req, const char *path)
+{
+	char rel[512], full[CONFIG_PATH_MAX + 600];
+	const char *type = "application/octet-stream";
+	struct evbuffer *b;
+	struct stat st;
+	int fd;
+
+	if (strcmp(path, "/") == 0)
+		path = "/index.html";
+	if (s->web_root[0] == '\0' || safe_path(path, rel, sizeof(rel)) < 0) {
+		reply_text(req, 404, "Not Found", "not found");
+		return;
+	}
+	snprintf(full, sizeof(full), "%s%s", s->web_root, rel);
+	fd = open(full, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > MAX_STATIC_BYTES) {
+		if (fd >= 0)
+			close(fd);
+		reply_text(req, 404, "Not Found", "not found");
+		return;
+	}
+	for (size_t i = 0; i < ARRAY_LEN(mime); i++) {
+		size_t el = strlen(mime[i].ext), pl = strlen(rel);
+		if (pl > el && strcmp(rel + pl - el, mime[i].ext) == 0)
+			type = mime[i].type;
+	}
+	b = evbuffer_new();
+	if (b == NULL || evbuffer_add_file(b, fd, 0, st.st_size) < 0) {
+		if (b)
+			evbuffer_free(b);
+		else
+			close(fd);
+		reply_text(req, 500, "Internal Server Error", "cannot read file");
+		return;
+	}
+	evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type", type);
+	evhttp_send_reply(req, 200, "OK", b);
+	evbuffer_free(b);
+}
+
+/* The client went away while its offer was being answered: evhttp frees the
+ * request, so forget it and end the worker it had taken. */
+static void
+on_offer_conn_close(struct evhttp_connection *evcon, void *arg)
+{
+	struct sup *s = arg;
+	struct worker *w;
+
+	TAILQ_FOREACH(w, &s->workers, all_link) {
+		if (w->offer_req && evhttp_request_get_connection(w->offer_req) == evcon) {
+			w->offer_req = NULL;
+			s->npending_offers--;
+			s->c.offers_failed++;
+			workers_kill(w, "offer abandoned by the HTTP client");
+		}
+	}
+}
+
+static struct evhttp_request *
+take_offer_req(struct sup *s, struct worker *w)
+{
+	struct evhttp_request *req = w->offer_req;
+
+	if (req == NULL)
+		return NULL;
+	w->offer_req = NULL;
+	s->npending_offers--;
+	evhttp_connection_set_closecb(evhttp_request_get_connection(req), NULL, NULL);
+	return req;
+}
+
+static void
+on_offer(struct sup *s, struct evhttp_request *req)
+{
+	struct evbuffer *in = evhttp_request_get_input_buffer(req);
+	const char *ct = evhttp_find_header(evhttp_request_get_input_headers(req), "Content-Type");
+	size_t len = evbuffer_get_length(in);
+	struct worker *w;
+	struct wire_msg m;
+	char *sdp;
+
+	if (ct == NULL || strncasecmp(ct, "application/sdp", 15) != 0) {
+		reply_text(req, 415, "Unsupported Media Type", "Content-Type must be application/sdp");
+		return;
+	}
+	if (len == 0 || len > (size_t)s->cfg.limits.max_offer_bytes) {
+		reply_text(req, 400, "Bad Request", len ? "offer too large" : "empty offer");
+		return;
+	}
+	if (s->npending_offers >= s->cfg.limits.max_pending_offers) {
+		s->c.offers_limited++;
+		reply_text(req, 503, "Service Unavailable", "too many pending offers; retry later");
+		return;
+	}
+	w = workers_take(s, WIRE_MODE_OFFER, NULL);
+	if (w == NULL) {
+		s->c.offers_limited++;
+		reply_text(req, 503, "Service Unavailable",
+		    s->draining ? "server is draining" : "no worker available; retry later");
+		return;
+	}
+	sdp = malloc(len);
+	if (sdp == NULL || evbuffer_copyout(in, sdp, len) != (ev_ssize_t)len) {
+		free(sdp);
+		workers_kill(w, "offer copy failed");
+		reply_text(req, 500, "Internal Server Error", "out of memory");
+		return;
+	}
+	wire_init(&m, WIRE_OFFER, 0);
+	m.data = (const uint8_t *)sdp;
+	m.data_len = len;
+	if (workers_send(w, &m) < 0) {
+		free(sdp);
+		reply_text(req, 503, "Service Unavailable", "worker unavailable; retry later");
+		return;
+	}
+	free(sdp);
+	w->offer_req = req;
+	s->npending_offers++;
+	evhttp_connection_set_closecb(evhttp_request_get_connection(req), on_offer_conn_close, s);
+}
+
+void
+http_offer_answered(struct sup *s, struct worker *w, const char *sdp, size_t len)
+{
+	struct evhttp_request *req = take_offer_req(s, w);
+	struct evbuffer *b;
+	char loc[64];
+
+	if (req == NULL)
+		return;
+	s->c.offers_ok++;
+	b = evbuffer_new();
+	if (b == NULL || evbuffer_add(b, sdp, len) < 0) {
+		if (b)
+			evbuffer_free(b);
+		reply_text(req, 500, "Internal Server Error", "out of memory");
+		return;
+	}
+	snprintf(loc, sizeof(loc), "/v1/session/%u", w->id);
+	evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type", "application/sdp");
+	evhttp_add_header(evhttp_request_get_output_headers(req), "Location", loc);
+	evhttp_send_reply(req, 201, "Created", b);
+	evbuffer_free(b);
+}
+
+void
+http_offer_failed(struct sup *s, struct worker *w, int status, const char *reason)
+{
+	struct evhttp_request *req = take_offer_req(s, w);
+
+	if (req == NULL)
+		return;
+	s->c.offers_failed++;
+	reply_text(req, status, status == 400 ? "Bad Request" : "Service Unavailable", reason);
+	if (status == 400)
+		workers_kill(w, "offer refused");   /* no worker left behind */
+}
+
+static void
+on_delete_session(struct sup *s, struct evhttp_request *req, const char *id_str)
+{
+	char *end;
+	unsigned long id = strtoul(id_str, &end, 10);
+	struct worker *w;
+	struct wire_msg m;
+
+	if (*id_str == '\0' || *end != '\0' || id == 0 || id > UINT32_MAX ||
+	    (w = workers_find(s, (uint32_t)id)) == NULL || w->mode != WIRE_MODE_OFFER) {
+		reply_text(req, 404, "Not Found", "no such session");
+		return;
+	}
+	wire_init(&m, WIRE_SHUTDOWN, 0);
+	m.u.code = 1;
+	if (workers_send(w, &m) == 0)
+		workers_set_state(w, WS_CLOSING);
+	evhttp_send_reply(req, 204, "No Content", NULL);
+}
+
+static void
+on_request(struct evhttp_request *req, void *arg)
+{
+	struct sup *s = arg;
+	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
+	const char *path = uri ? evhttp_uri_get_path(uri) : NULL;
+	enum evhttp_cmd_type cmd = evhttp_request_get_command(req);
+
+	s->c.http_requests++;
+	common_headers(req);
+	if (path == NULL || *path == '\0')
+		path = "/";
+	if (cmd == EVHTTP_REQ_OPTIONS) {
+		evhttp_send_reply(req, 204, "No Content", NULL);
+		return;
+	}
+	if (strcmp(path, "/v1/offer") == 0) {
+		if (cmd == EVHTTP_REQ_POST)
+			on_offer(s, req);
+		else
+			reply_text(req, 405, "Method Not Allowed", "use POST");
+		return;
+	}
+	if (strncmp(path, "/v1/session/", 12) == 0) {
+		if (cmd == EVHTTP_REQ_DELETE)
+			on_delete_session(s, req, path + 12);
+		else
+			reply_text(req, 405, "Method Not Allowed", "use DELETE");
+		return;
+	}
+	if (cmd != EVHTTP_REQ_GET && cmd != EVHTTP_REQ_HEAD) {
+		reply_text(req, 405, "Method Not Allowed", "method not allowed");
+		return;
+	}
+	serve_static(s, req, path);
+}
+
+int
+http_open(struct sup *s)
+{
+	char buf[ADDR_STRLEN], ip[ADDR_STRLEN];
+	struct evhttp_bound_socket *bs;
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
+
+	if (!s->cfg.http_enabled)
+		return 0;
+	s->http = evhttp_new(s->base);
+	if (s->http == NULL)
+		return -1;
+	evhttp_set_max_body_size(s->http, (ev_ssize_t)s->cfg.limits.max_offer_bytes);
+	evhttp_set_max_headers_size(s->http, 16 * 1024);
+	evhttp_set_timeout(s->http, s->cfg.limits.http_timeout_s);
+	evhttp_set_allowed_methods(s->http, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD | EVHTTP_REQ_POST |
+	    EVHTTP_REQ_DELETE | EVHTTP_REQ_OPTIONS);
+	evhttp_set_gencb(s->http, on_request, s);
+	addr_format_ip(&s->cfg.http, ip, sizeof(ip));
+	bs = evhttp_bind_socket_with_handle(s->http, ip, s->cfg.http.port);
+	if (bs == NULL) {
+		log_error("http: cannot listen on %s: %s",
+		    addr_format(&s->cfg.http, buf, sizeof(buf)), strerror(errno));
+		return -1;
+	}
+	if (getsockname(evhttp_bound_socket_get_fd(bs), (struct sockaddr *)&ss, &sl) < 0 ||
+	    addr_from_sockaddr(&s->http_bound, (struct sockaddr *)&ss, sl) < 0)
+		return -1;
+	log_info("listening on http://%s/ (web demo from %s)",
+	    addr_format(&s->http_bound, buf, sizeof(buf)),
+	    s->web_root[0] ? s->web_root : "(none found)");
+	return 0;
+}
+
+void
+http_close(struct sup *s)
+{
+	if (s->http)
+		evhttp_free(s->http);
+	s->http = NULL;
+}
