@@ -44,7 +44,7 @@ control_status(struct sup *s)
 
 	for (int i = 0; i < s->nlisteners; i++)
 		json_array_append_new(udp, json_string(addr_format(&s->listeners[i].bound, buf, sizeof(buf))));
-	c = json_pack("{sI sI sI sI sI sI sI sI sI sI sI sI sI sI sI sI sI sI sI sI sI sI sI}",
+	c = json_pack("{sI sI sI sI sI sI sI sI sI sI sI sI sI sI sI sI sI sI sI sI sI sI sI sI sI}",
 	    "dgrams_in", (json_int_t)k->dgrams_in, "dgrams_out", (json_int_t)k->dgrams_out,
 	    "bytes_in", (json_int_t)k->bytes_in, "bytes_out", (json_int_t)k->bytes_out,
 	    "dropped_unrouted", (json_int_t)k->dropped_unrouted,
@@ -65,6 +65,8 @@ control_status(struct sup *s)
 	    "offers_failed", (json_int_t)k->offers_failed,
 	    "offers_limited", (json_int_t)k->offers_limited,
 	    "control_requests", (json_int_t)k->control_requests,
+	    "control_errors", (json_int_t)k->control_errors,
+	    "binds_refused", (json_int_t)k->binds_refused,
 	    "http_requests", (json_int_t)k->http_requests);
 	return json_pack("{ss sI sI so so? so s{sI sI sI sI sI sI sI sI sI} so sb}",
 	    "version", PACKAGE_VERSION,

@@ -2,7 +2,8 @@
  * bound tuple goes to its worker; an unknown tuple may only open a flow with a
  * STUN Binding request whose USERNAME names a pending offer's ufrag or a
  * libp2p WebRTC Direct ufrag. The worker authenticates the request, then
- * binds the tuple (TUPLE_BIND); only bound tuples may be sent to. Also the
+ * binds the tuple (TUPLE_BIND) and waits for TUPLE_ACK before it answers;
+ * only bound tuples may be sent to and routed by address. Also the
  * per-source-IP new-flow budget and ICMP error attribution. */
 #include <errno.h>
 #include <stdlib.h>
@@ -63,8 +64,8 @@ router_free(struct sup *s)
 {
 	if (s->ip_buckets)
 		htab_foreach(s->ip_buckets, free_bucket, NULL);
-	if (s->flows)
-		htab_foreach(s->flows, free_flow, NULL);
+	if (s->tuple_ids)
+		htab_foreach(s->tuple_ids, free_flow, NULL);
 	htab_free(s->flows);
 	htab_free(s->tuple_ids);
 	htab_free(s->remotes);
@@ -131,7 +132,8 @@ flow_remove(struct sup *s, struct flow *f)
 {
 	if (htab_get(s->remotes, &f->t.remote, sizeof(f->t.remote)) == f)
 		htab_del(s->remotes, &f->t.remote, sizeof(f->t.remote));
-	htab_del(s->flows, &f->t, sizeof(f->t));
+	if (f->bound && htab_get(s->flows, &f->t, sizeof(f->t)) == f)
+		htab_del(s->flows, &f->t, sizeof(f->t));
 	htab_del(s->tuple_ids, &f->tuple_id, sizeof(f->tuple_id));
 	LIST_REMOVE(f, wlink);
 	f->w->ntuples--;
@@ -152,9 +154,7 @@ flow_create(struct sup *s, struct worker *w, int li, const struct tuple *t, uint
 	do
 		f->tuple_id = s->next_tuple_id++;
 	while (f->tuple_id == 0 || htab_get(s->tuple_ids, &f->tuple_id, sizeof(f->tuple_id)));
-	if (htab_put(s->flows, &f->t, sizeof(f->t), f) < 0 ||
-	    htab_put(s->tuple_ids, &f->tuple_id, sizeof(f->tuple_id), f) < 0) {
-		htab_del(s->flows, &f->t, sizeof(f->t));
+	if (htab_put(s->tuple_ids, &f->tuple_id, sizeof(f->tuple_id), f) < 0) {
 		free(f);
 		return NULL;
 	}
@@ -232,6 +232,19 @@ router_flush(struct sup *s)
 	inq.n = 0;
 }
 
+/* A tuple not bound yet may be pending for several workers at once (each
+ * with its own tuple id); the first worker to authenticate it binds it. */
+static struct flow *
+pending_flow(struct worker *w, const struct tuple *t)
+{
+	struct flow *f;
+
+	LIST_FOREACH(f, &w->flows, wlink)
+		if (!f->bound && memcmp(&f->t, t, sizeof(*t)) == 0)
+			return f;
+	return NULL;
+}
+
 void
 router_input(struct sup *s, int li, const struct tuple *t, const uint8_t *p, size_t n)
 {
@@ -240,7 +253,7 @@ router_input(struct sup *s, int li, const struct tuple *t, const uint8_t *p, siz
 	struct worker *w;
 	uint64_t now;
 
-	if (f && f->bound) {
+	if (f) {
 		f->last_ms = now_ms();
 		enqueue_in(s, f, p, n);
 		return;
@@ -272,10 +285,7 @@ router_input(struct sup *s, int li, const struct tuple *t, const uint8_t *p, siz
 		}
 		s->c.flows_opened++;
 	}
-	if (f && f->w != w) {
-		flow_remove(s, f);   /* an unbound tuple now asks for another ufrag */
-		f = NULL;
-	}
+	f = pending_flow(w, t);
 	if (f == NULL) {
 		if (w->ntuples >= SUP_MAX_TUPLES_PER_WORKER || w->state == WS_CLOSING) {
 			s->c.dropped_limit++;
@@ -310,9 +320,34 @@ router_bind(struct sup *s, struct worker *w, uint32_t tuple_id, int nominated)
 	struct flow *f = htab_get(s->tuple_ids, &tuple_id, sizeof(tuple_id));
 	struct wire_msg ack;
 
-	if (f == NULL || f->w != w)
-		return -1;   /* not a tuple we delivered to this worker: violation */
+	wire_init(&ack, WIRE_TUPLE_ACK, tuple_id);
+	if (f == NULL) {
+		/* Issued once but swept since (ids are never reused): refuse. An
+		 * id we never issued is a lie: violation. */
+		if (tuple_id == 0 || tuple_id >= s->next_tuple_id)
+			return -1;
+		ack.u.code = 1;
+		workers_send(w, &ack);
+		return 0;
+	}
+	if (f->w != w)
+		return -1;   /* somebody else's tuple: violation */
 	if (!f->bound) {
+		struct flow *owner = htab_get(s->flows, &f->t, sizeof(f->t));
+		if (owner != NULL) {
+			/* Another connection authenticated this tuple first. */
+			flow_remove(s, f);
+			s->c.binds_refused++;
+			ack.u.code = 1;
+			workers_send(w, &ack);
+			return 0;
+		}
+		if (htab_put(s->flows, &f->t, sizeof(f->t), f) < 0) {
+			flow_remove(s, f);
+			ack.u.code = 1;
+			workers_send(w, &ack);
+			return 0;
+		}
 		f->bound = 1;
 		s->c.flows_bound++;
 		htab_put(s->remotes, &f->t.remote, sizeof(f->t.remote), f);
@@ -321,7 +356,6 @@ router_bind(struct sup *s, struct worker *w, uint32_t tuple_id, int nominated)
 	}
 	if (nominated)
 		w->remote = f->t.remote;
-	wire_init(&ack, WIRE_TUPLE_ACK, tuple_id);
 	ack.u.code = 0;
 	workers_send(w, &ack);
 	return 0;
@@ -419,7 +453,7 @@ router_sweep(struct sup *s, uint64_t now)
 	struct sweep_ctx c = { s, now, 0, { 0 } };
 
 	htab_foreach(s->ip_buckets, sweep_bucket, &c);
-	htab_foreach(s->flows, sweep_flow, &c);
+	htab_foreach(s->tuple_ids, sweep_flow, &c);
 	for (int i = 0; i < c.n; i++)
 		flow_remove(s, c.stale[i]);
 }

@@ -36,7 +36,7 @@ struct counters {
 	uint64_t peer_errors_unrouted;   /* ICMP errors for remotes with no flow */
 	uint64_t listener_errors;        /* unexpected errors on a listener socket */
 	uint64_t listener_reopens;
-	uint64_t flows_opened, flows_bound;
+	uint64_t flows_opened, flows_bound, binds_refused;
 	uint64_t workers_spawned, workers_crashed, workers_killed, workers_exited;
 	uint64_t worker_violations, worker_start_failures;
 	uint64_t worker_logs_dropped;
@@ -129,8 +129,8 @@ struct sup {
 	uint64_t backoff_until_ms;
 	struct event *refill_timer;
 	/* routing */
-	struct htab *flows;              /* struct tuple -> flow */
-	struct htab *tuple_ids;          /* uint32 -> flow */
+	struct htab *flows;              /* struct tuple -> bound flow (routing) */
+	struct htab *tuple_ids;          /* uint32 -> flow, bound or pending */
 	struct htab *remotes;            /* struct addr -> flow (ICMP attribution) */
 	struct htab *ufrags;             /* ufrag string -> worker */
 	struct htab *ip_buckets;         /* source IP -> token bucket */

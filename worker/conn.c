@@ -18,10 +18,16 @@
 #define RX_BATCH 16
 #define STATE_INTERVAL_MS 1000
 
+enum bind_state { BIND_NONE = 0, BIND_SENT, BIND_ACKED, BIND_REFUSED };
+
 struct tuple_slot {
 	uint32_t id;
 	struct tuple t;
-	int authenticated;      /* a check from it passed; TUPLE_BIND sent */
+	enum bind_state bind;
+	/* The answer to the check that triggered TUPLE_BIND waits for the ACK:
+	 * the supervisor only lets us send to tuples bound to us. */
+	uint8_t held[ICE_RESP_MAX];
+	size_t held_len;
 };
 
 struct conn {
@@ -128,9 +134,9 @@ slot_for(struct conn *c, uint32_t id, const struct tuple *t)
 			return &c->tuples[i];
 	if (c->ntuples == MAX_TUPLES)
 		return NULL;
+	memset(&c->tuples[c->ntuples], 0, sizeof(c->tuples[0]));
 	c->tuples[c->ntuples].id = id;
 	c->tuples[c->ntuples].t = *t;
-	c->tuples[c->ntuples].authenticated = 0;
 	return &c->tuples[c->ntuples++];
 }
 
@@ -157,34 +163,62 @@ on_stun(struct conn *c, struct tuple_slot *ts, const uint8_t *p, size_t n)
 {
 	struct ice_result r;
 
-	ice_input(&c->ice, &ts->t.remote, p, n, now_ms(), ts->authenticated, &r);
+	ice_input(&c->ice, &ts->t.remote, p, n, now_ms(), ts->bind == BIND_ACKED, &r);
 	switch (r.verdict) {
 	case ICE_RESPOND:
-		if (!ts->authenticated) {
-			/* Ask the supervisor to route this tuple to us; only then may
-			 * we send to it (no UDP reflection for unauthenticated peers). */
+		if (ts->bind == BIND_REFUSED)
+			break;
+		if (r.nominated || c->selected < 0)
+			c->selected = (int)(ts - c->tuples);
+		if (ts->bind == BIND_ACKED) {
+			send_dgram(c, ts, r.resp, r.resp_len);
+			break;
+		}
+		/* Ask the supervisor to route this tuple to us; answer once it
+		 * agreed (no UDP reflection for unauthenticated peers). */
+		memcpy(ts->held, r.resp, r.resp_len);
+		ts->held_len = r.resp_len;
+		if (ts->bind == BIND_NONE) {
 			struct wire_msg m;
 			wire_init(&m, WIRE_TUPLE_BIND, ts->id);
 			m.u.code = (uint8_t)r.nominated;
 			chan_send(c, &m);
-			ts->authenticated = 1;
-			if (c->selected < 0)
-				c->selected = (int)(ts - c->tuples);
+			ts->bind = BIND_SENT;
 		}
-		if (r.nominated)
-			c->selected = (int)(ts - c->tuples);
-		send_dgram(c, ts, r.resp, r.resp_len);
 		if (c->phase == PHASE_IDLE)
 			set_phase(c, PHASE_ICE);
 		break;
 	case ICE_ERROR:
-		send_dgram(c, ts, r.resp, r.resp_len);
+		if (ts->bind == BIND_ACKED)
+			send_dgram(c, ts, r.resp, r.resp_len);
 		break;
 	case ICE_DROP:
 		log_debug("stun dropped: %s", r.why ? r.why : "?");
 		break;
 	case ICE_IGNORE:
 		break;
+	}
+}
+
+static void
+on_tuple_ack(struct conn *c, uint32_t id, uint8_t code)
+{
+	for (int i = 0; i < c->ntuples; i++) {
+		struct tuple_slot *ts = &c->tuples[i];
+		if (ts->id != id || ts->bind != BIND_SENT)
+			continue;
+		if (code != 0) {
+			ts->bind = BIND_REFUSED;
+			log_debug("tuple %u refused by the supervisor (owned by another connection)", id);
+			if (c->selected == i)
+				c->selected = -1;
+		} else {
+			ts->bind = BIND_ACKED;
+			if (ts->held_len)
+				send_dgram(c, ts, ts->held, ts->held_len);
+		}
+		ts->held_len = 0;
+		return;
 	}
 }
 
@@ -200,7 +234,7 @@ on_dgram(struct conn *c, const struct wire_msg *m)
 	/* RFC 7983 demultiplexing by first byte. */
 	if (b0 <= 3) {
 		on_stun(c, ts, m->data, m->data_len);
-	} else if (!ts->authenticated) {
+	} else if (ts->bind != BIND_ACKED) {
 		log_debug("non-STUN datagram from an unauthenticated tuple dropped");
 	} else {
 		log_debug("datagram class %u not handled yet", b0);
@@ -262,8 +296,7 @@ dispatch(struct conn *c, const uint8_t *buf, size_t n)
 		on_dgram(c, &m);
 		break;
 	case WIRE_TUPLE_ACK:
-		if (m.u.code != 0)
-			conn_close(c, 1, "supervisor refused the tuple");
+		on_tuple_ack(c, m.tuple_id, m.u.code);
 		break;
 	case WIRE_PEER_ERROR: {
 		char reason[128];
