@@ -6,4 +6,4 @@ set -eu
 cd "$(dirname "$0")/.."
 RTCD_NO_TEST_DEPS=1 sh scripts/install-deps.sh
 sh scripts/build.sh
-exec ./supervisor/rtcd "$@"
+exec ./build/supervisor/rtcd "$@"

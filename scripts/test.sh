@@ -7,7 +7,7 @@ set -eu
 cd "$(dirname "$0")/.."
 sh scripts/install-deps.sh
 sh scripts/build.sh
-make check || { cat tests/test-suite.log 2>/dev/null | tail -n 200; exit 1; }
+(cd build && make check) || { tail -n 200 build/tests/test-suite.log 2>/dev/null; exit 1; }
 if [ "${RTCD_SKIP_SANITIZERS:-0}" != 1 ]; then
 	sh scripts/check-sanitizers.sh
 fi

@@ -223,17 +223,27 @@ handle(struct sup *s, const char *line, size_t len)
 	return res;
 }
 
+/* Open clients, so that shutdown frees them (LeakSanitizer checks). */
+struct client {
+	TAILQ_ENTRY(client) link;
+	struct bufferevent *bev;
+	struct sup *s;
+};
+static TAILQ_HEAD(, client) clients = TAILQ_HEAD_INITIALIZER(clients);
+
 static void
-client_free(struct bufferevent *bev, struct sup *s)
+client_free(struct client *c)
 {
-	bufferevent_free(bev);
-	s->ncontrol--;
+	TAILQ_REMOVE(&clients, c, link);
+	bufferevent_free(c->bev);
+	c->s->ncontrol--;
+	free(c);
 }
 
 static void
 on_client_read(struct bufferevent *bev, void *arg)
 {
-	struct sup *s = arg;
+	struct sup *s = ((struct client *)arg)->s;
 	struct evbuffer *in = bufferevent_get_input(bev);
 	char *line;
 	size_t len;
@@ -262,7 +272,7 @@ static void
 on_client_event(struct bufferevent *bev, short what, void *arg)
 {
 	if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR | BEV_EVENT_TIMEOUT))
-		client_free(bev, arg);
+		client_free(arg);
 }
 
 static void
@@ -270,20 +280,28 @@ on_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa, int
 {
 	struct sup *s = arg;
 	struct bufferevent *bev;
+	struct client *cl;
 	struct timeval idle = { IDLE_TIMEOUT_S, 0 };
 
 	if (s->ncontrol >= s->cfg.limits.max_control_clients) {
+		static const char msg[] = "{\"error\":\"too many control clients; retry\"}\n";
+		(void)!write(fd, msg, sizeof(msg) - 1);
 		close(fd);
 		s->c.control_errors++;
 		return;
 	}
-	bev = bufferevent_socket_new(s->base, fd, BEV_OPT_CLOSE_ON_FREE);
+	cl = calloc(1, sizeof(*cl));
+	bev = cl ? bufferevent_socket_new(s->base, fd, BEV_OPT_CLOSE_ON_FREE) : NULL;
 	if (bev == NULL) {
+		free(cl);
 		close(fd);
 		return;
 	}
+	cl->bev = bev;
+	cl->s = s;
+	TAILQ_INSERT_TAIL(&clients, cl, link);
 	s->ncontrol++;
-	bufferevent_setcb(bev, on_client_read, NULL, on_client_event, s);
+	bufferevent_setcb(bev, on_client_read, NULL, on_client_event, cl);
 	bufferevent_set_timeouts(bev, &idle, &idle);
 	bufferevent_enable(bev, EV_READ | EV_WRITE);
 }
@@ -335,6 +353,8 @@ control_open(struct sup *s)
 void
 control_close(struct sup *s)
 {
+	while (!TAILQ_EMPTY(&clients))
+		client_free(TAILQ_FIRST(&clients));
 	if (s->control) {
 		evconnlistener_free(s->control);
 		unlink(s->cfg.control);

@@ -28,6 +28,7 @@ static const uint32_t allowed[] = {
 	    B(WIRE_ROOM_PUBLISH),
 	[WS_CLOSING] = B(WIRE_DGRAM_OUT) | B(WIRE_STATE) | B(WIRE_LOG) | B(WIRE_BYE) |
 	    B(WIRE_ROOM_LEAVE),
+	/* (DGRAM_OUT after BYE finds no bound tuple and is a violation.) */
 };
 #undef B
 
@@ -102,6 +103,9 @@ on_bye(struct worker *w, const struct wire_msg *m)
 {
 	(void)strlcpy_checked(w->close_reason, m->u.text.text, sizeof(w->close_reason));
 	log_info("conn %u: closed: %s", w->id, m->u.text.text);
+	/* Nothing may reach or leave a worker after its BYE: free its tuples
+	 * now so a returning peer (same address) gets a fresh connection. */
+	router_forget_worker(w->sup, w);
 	if (w->state != WS_CLOSING)
 		workers_set_state(w, WS_CLOSING);
 }
@@ -213,6 +217,8 @@ wchan_on_read(evutil_socket_t fd, short ev, void *arg)
 			break;
 		}
 		for (int i = 0; i < n && !w->kill_sent; i++) {
+			if (mm[i].msg_len == 0)
+				break;   /* EOF inside the batch: the next read reports it */
 			if (mm[i].msg_hdr.msg_flags & MSG_TRUNC) {
 				violation(w, "oversized message");
 				break;

@@ -56,7 +56,7 @@ load_seccomp(int chan_fd)
 		SCMP_SYS(rt_sigprocmask), SCMP_SYS(rt_sigreturn), SCMP_SYS(restart_syscall),
 		SCMP_SYS(close), SCMP_SYS(exit), SCMP_SYS(exit_group), SCMP_SYS(getuid),
 		SCMP_SYS(geteuid), SCMP_SYS(getgid), SCMP_SYS(getegid), SCMP_SYS(rseq),
-		SCMP_SYS(set_robust_list), SCMP_SYS(fstat), SCMP_SYS(lseek),
+		SCMP_SYS(set_robust_list), SCMP_SYS(fstat), SCMP_SYS(lseek), SCMP_SYS(sigaltstack),
 	};
 	static const int chan_only[] = {
 		SCMP_SYS(recvmsg), SCMP_SYS(recvmmsg), SCMP_SYS(sendmsg), SCMP_SYS(sendmmsg),

@@ -41,8 +41,11 @@ def wait_for(pred, timeout=10.0, step=0.05, what="condition"):
     deadline = time.monotonic() + timeout
     last = None
     while time.monotonic() < deadline:
-        last = pred()
-        if last:
+        try:
+            last = pred()
+        except (OSError, ValueError, KeyError) as e:   # e.g. a control socket busy
+            last = e
+        if last and not isinstance(last, Exception):
             return last
         time.sleep(step)
     fail("timed out after %.1fs waiting for %s (last: %r)" % (timeout, what, last))
