@@ -23,6 +23,9 @@
 #define ED25519_LEN 32
 #define OUR_PAYLOAD_LEN (2 + NOISE_ED25519_PB_LEN + 2 + NOISE_SIG_LEN)   /* 104 */
 
+_Static_assert(WEBRTC_PROLOGUE_PREFIX_LEN + 2 * (2 + NOISE_FP_LEN) == NOISE_PROLOGUE_LEN,
+    "WebRTC Direct prologue layout");
+
 /* protobuf wire types */
 #define WT_VARINT 0
 #define WT_I64 1
@@ -66,16 +69,16 @@ void
 noise_webrtc_prologue(const uint8_t client_fp[NOISE_FP_LEN],
     const uint8_t server_fp[NOISE_FP_LEN], uint8_t out[NOISE_PROLOGUE_LEN])
 {
-	struct wr w;
+	/* Fixed layout: prefix (20) | 12 20 | client (32) | 12 20 | server (32). */
+	uint8_t *c = out + WEBRTC_PROLOGUE_PREFIX_LEN, *s = c + 2 + NOISE_FP_LEN;
 
-	wr_init(&w, out, NOISE_PROLOGUE_LEN);
-	wr_bytes(&w, WEBRTC_PROLOGUE_PREFIX, WEBRTC_PROLOGUE_PREFIX_LEN);
-	wr_u8(&w, MH_SHA256);
-	wr_u8(&w, NOISE_FP_LEN);
-	wr_bytes(&w, client_fp, NOISE_FP_LEN);
-	wr_u8(&w, MH_SHA256);
-	wr_u8(&w, NOISE_FP_LEN);
-	wr_bytes(&w, server_fp, NOISE_FP_LEN);
+	memcpy(out, WEBRTC_PROLOGUE_PREFIX, WEBRTC_PROLOGUE_PREFIX_LEN);
+	c[0] = MH_SHA256;
+	c[1] = NOISE_FP_LEN;
+	memcpy(c + 2, client_fp, NOISE_FP_LEN);
+	s[0] = MH_SHA256;
+	s[1] = NOISE_FP_LEN;
+	memcpy(s + 2, server_fp, NOISE_FP_LEN);
 }
 
 /* ---- Ed25519 --------------------------------------------------------- */
