@@ -250,17 +250,18 @@ encode_body(struct wr *w, const struct wire_msg *m)
 		wr_u8(w, m->u.text.code);
 		put_str(w, m->u.text.text, WIRE_MAX_TEXT);
 		break;
-	case WIRE_ROOM_JOIN:
 	case WIRE_ROOM_LEAVE:
 		put_str(w, m->u.room, WIRE_MAX_NAME);
 		break;
-	case WIRE_ROOM_PUBLISH:
+	case WIRE_ROOM_JOIN:      /* room + member info (JSON object, may be empty) */
+	case WIRE_ROOM_PUBLISH:   /* room + message */
 		put_str(w, m->u.room, WIRE_MAX_NAME);
 		put_data(w, m, WIRE_MAX_BLOB);
 		break;
 	case WIRE_ROOM_DELIVER:
 		put_str(w, m->u.deliver.room, WIRE_MAX_NAME);
 		wr_u32(w, m->u.deliver.lost);
+		wr_u32(w, m->u.deliver.from_conn);
 		put_data(w, m, WIRE_MAX_BLOB);
 		break;
 	default:
@@ -323,10 +324,10 @@ decode_body(struct rd *r, struct wire_msg *m)
 		m->u.text.code = rd_u8(r);
 		get_str(r, m->u.text.text, WIRE_MAX_TEXT);
 		break;
-	case WIRE_ROOM_JOIN:
 	case WIRE_ROOM_LEAVE:
 		get_str(r, m->u.room, WIRE_MAX_NAME);
 		break;
+	case WIRE_ROOM_JOIN:
 	case WIRE_ROOM_PUBLISH:
 		get_str(r, m->u.room, WIRE_MAX_NAME);
 		get_data(r, m, WIRE_MAX_BLOB, 0);
@@ -334,6 +335,7 @@ decode_body(struct rd *r, struct wire_msg *m)
 	case WIRE_ROOM_DELIVER:
 		get_str(r, m->u.deliver.room, WIRE_MAX_NAME);
 		m->u.deliver.lost = rd_u32(r);
+		m->u.deliver.from_conn = rd_u32(r);
 		get_data(r, m, WIRE_MAX_BLOB, 0);
 		break;
 	default:

@@ -100,6 +100,7 @@ struct wire_msg {
 		struct {                              /* ROOM_DELIVER */
 			char room[WIRE_MAX_NAME + 1];
 			uint32_t lost;                /* messages dropped for this worker so far */
+			uint32_t from_conn;           /* publisher's connection id; 0 = supervisor (presence) */
 		} deliver;
 	} u;
 	/* Variable payload (DGRAM_*, OFFER, ANSWER sdp, SIGN_*, ROOM_PUBLISH/DELIVER).

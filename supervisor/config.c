@@ -31,6 +31,12 @@ static const struct field limit_fields[] = {
 	L("max_offer_bytes", max_offer_bytes, 1024, 48 * 1024),
 	L("http_timeout_s", http_timeout_s, 1, 600),
 	L("max_control_clients", max_control_clients, 1, 1024),
+	L("max_rooms", max_rooms, 1, 100000),
+	L("room_members", room_members, 2, 100000),
+	L("rooms_per_conn", rooms_per_conn, 1, 64),
+	L("room_msg_bytes", room_msg_bytes, 64, 32768),
+	L("room_msgs_per_s", room_msgs_per_s, 1, 100000),
+	L("room_burst", room_burst, 1, 100000),
 	{ NULL, 0, 0, 0, 0, NULL },
 };
 #undef L
@@ -82,6 +88,12 @@ config_defaults(struct config *c)
 		.max_offer_bytes = 32 * 1024,
 		.http_timeout_s = 10,
 		.max_control_clients = 16,
+		.max_rooms = 1000,
+		.room_members = 1000,
+		.rooms_per_conn = 8,
+		.room_msg_bytes = 16384,
+		.room_msgs_per_s = 50,
+		.room_burst = 100,
 	};
 }
 

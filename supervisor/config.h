@@ -25,6 +25,12 @@ struct limits {
 	int max_offer_bytes;        /* HTTP body limit for POST /v1/offer */
 	int http_timeout_s;         /* HTTP request timeout */
 	int max_control_clients;
+	int max_rooms;              /* rooms alive at once */
+	int room_members;           /* members per room */
+	int rooms_per_conn;         /* rooms one connection may join */
+	int room_msg_bytes;         /* largest chat message */
+	int room_msgs_per_s;        /* publish rate per connection */
+	int room_burst;
 };
 
 struct config {

@@ -17,6 +17,7 @@
 
 #include "common/log.h"
 #include "common/util.h"
+#include "rooms.h"
 #include "sup.h"
 
 #define MAX_LINE (64 * 1024)
@@ -44,7 +45,7 @@ control_status(struct sup *s)
 
 	for (int i = 0; i < s->nlisteners; i++)
 		json_array_append_new(udp, json_string(addr_format(&s->listeners[i].bound, buf, sizeof(buf))));
-	c = json_pack("{sI sI sI sI sI sI sI sI sI sI sI sI sI sI sI sI sI sI sI sI sI sI sI sI sI}",
+	c = json_pack("{sI sI sI sI sI sI sI sI sI sI sI sI sI sI sI sI sI sI sI sI sI sI sI sI sI sI sI sI sI sI}",
 	    "dgrams_in", (json_int_t)k->dgrams_in, "dgrams_out", (json_int_t)k->dgrams_out,
 	    "bytes_in", (json_int_t)k->bytes_in, "bytes_out", (json_int_t)k->bytes_out,
 	    "dropped_unrouted", (json_int_t)k->dropped_unrouted,
@@ -67,7 +68,12 @@ control_status(struct sup *s)
 	    "control_requests", (json_int_t)k->control_requests,
 	    "control_errors", (json_int_t)k->control_errors,
 	    "binds_refused", (json_int_t)k->binds_refused,
-	    "http_requests", (json_int_t)k->http_requests);
+	    "http_requests", (json_int_t)k->http_requests,
+	    "room_published", (json_int_t)k->room_published,
+	    "room_delivered", (json_int_t)k->room_delivered,
+	    "room_lost", (json_int_t)k->room_lost,
+	    "room_rate_limited", (json_int_t)k->room_rate_limited,
+	    "room_refused", (json_int_t)k->room_refused);
 	return json_pack("{ss sI sI so so? so s{sI sI sI sI sI sI sI sI sI} so sb}",
 	    "version", PACKAGE_VERSION,
 	    "uptime_s", (json_int_t)((now_ms() - s->start_ms) / 1000),
@@ -189,6 +195,8 @@ handle(struct sup *s, const char *line, size_t len)
 		res = control_status(s);
 	} else if (strcmp(cmd, "connections") == 0) {
 		res = connections(s);
+	} else if (strcmp(cmd, "rooms") == 0) {
+		res = rooms_list(s);
 	} else if (strcmp(cmd, "workers") == 0) {
 		res = workers_list(s);
 	} else if (strcmp(cmd, "kill") == 0) {
@@ -217,7 +225,7 @@ handle(struct sup *s, const char *line, size_t len)
 	} else if (strcmp(cmd, "debug") == 0) {
 		res = cmd_debug(s, req);
 	} else {
-		res = err(s, "unknown command (try status, connections, workers, kill, drain, reload)");
+		res = err(s, "unknown command (try status, connections, workers, rooms, kill, drain, reload)");
 	}
 	json_decref(req);
 	return res;

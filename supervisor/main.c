@@ -16,6 +16,7 @@
 #include "common/log.h"
 #include "common/util.h"
 #include "config.h"
+#include "rooms.h"
 #include "sup.h"
 
 enum {
@@ -407,7 +408,7 @@ main(int argc, char **argv)
 		return 2;
 	}
 	s->base = event_base_new();
-	if (s->base == NULL || router_init(s) < 0 || workers_init(s) < 0) {
+	if (s->base == NULL || router_init(s) < 0 || workers_init(s) < 0 || rooms_init(s) < 0) {
 		log_error("cannot initialise the event loop");
 		return 1;
 	}
@@ -449,6 +450,7 @@ main(int argc, char **argv)
 	http_close(s);
 	listener_close_all(s);
 	router_free(s);
+	rooms_free(s);
 	event_free(sig_term);
 	event_free(sig_int);
 	event_free(sig_hup);

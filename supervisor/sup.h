@@ -23,6 +23,7 @@ struct evhttp_request;
 
 #define SUP_MAX_LISTENERS CONFIG_MAX_UDP
 #define SUP_MAX_TUPLES_PER_WORKER 16     /* pending + bound UDP tuples */
+#define SUP_MAX_ROOMS_PER_WORKER 64
 
 struct counters {
 	uint64_t dgrams_in, dgrams_out, bytes_in, bytes_out;
@@ -43,6 +44,7 @@ struct counters {
 	uint64_t offers_ok, offers_failed, offers_limited;
 	uint64_t control_requests, control_errors;
 	uint64_t http_requests;
+	uint64_t room_published, room_delivered, room_lost, room_rate_limited, room_refused;
 };
 
 struct listener {
@@ -62,6 +64,7 @@ enum wstate {
 };
 
 struct flow;
+struct room;
 
 struct worker {
 	TAILQ_ENTRY(worker) all_link;
@@ -95,6 +98,11 @@ struct worker {
 	struct evhttp_request *offer_req;   /* pending POST /v1/offer */
 	uint32_t log_tokens;             /* worker LOG rate limit */
 	uint64_t log_refill_ms;
+	struct room *rooms[SUP_MAX_ROOMS_PER_WORKER];   /* rooms joined */
+	int nrooms;
+	uint32_t room_lost;              /* deliveries this worker missed */
+	double room_tokens;              /* publish rate limit */
+	uint64_t room_refill_ms;
 };
 
 struct flow {

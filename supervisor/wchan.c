@@ -8,6 +8,7 @@
 
 #include "common/log.h"
 #include "common/util.h"
+#include "rooms.h"
 #include "sup.h"
 
 #define RX_BATCH 32
@@ -173,8 +174,21 @@ dispatch(struct worker *w, const uint8_t *buf, size_t n)
 		w->answered = 1;
 		http_offer_failed(s, w, 400, m.u.text.text);
 		break;
+	case WIRE_ROOM_JOIN:
+	case WIRE_ROOM_LEAVE:
+	case WIRE_ROOM_PUBLISH: {
+		const char *refusal = NULL;
+		int r = m.type == WIRE_ROOM_JOIN ?
+		    rooms_join(s, w, m.u.room, m.data, m.data_len, &refusal) :
+		    m.type == WIRE_ROOM_LEAVE ? rooms_leave(s, w, m.u.room, &refusal) :
+		    rooms_publish(s, w, m.u.room, m.data, m.data_len, &refusal);
+		if (r < 0) {
+			s->c.room_refused++;
+			log_debug("conn %u: room %s: %s", w->id, m.u.room, refusal);
+		}
+		break;
+	}
 	default:
-		/* SIGN_REQ and ROOM_* arrive with the stack and rooms issues. */
 		violation(w, "message type not supported by this supervisor");
 		break;
 	}

@@ -17,6 +17,7 @@
 
 #include "common/log.h"
 #include "common/util.h"
+#include "rooms.h"
 #include "sup.h"
 
 #define READY_DEADLINE_MS 10000
@@ -363,6 +364,7 @@ static void
 destroy(struct sup *s, struct worker *w)
 {
 	router_forget_worker(s, w);
+	rooms_leave_all(s, w);
 	if (w->offer_req)
 		http_offer_failed(s, w, 503, "worker ended before answering");
 	if (w->in_pool) {
