@@ -1,0 +1,26 @@
+/* identity: the server's long-lived identity, kept by the supervisor only:
+ * the DTLS certificate and key (state_dir/dtls-{cert,key}.pem, handed to
+ * workers in HELLO) and the libp2p Ed25519 key (state_dir/libp2p-key.pem,
+ * mode 0600, never leaves this process). Workers ask for one signature of
+ * their Noise static key (SIGN_REQ); only that exact prefixed form is signed. */
+#ifndef RTCD_IDENTITY_H
+#define RTCD_IDENTITY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define IDENTITY_NOISE_PREFIX "noise-libp2p-static-key:"
+#define IDENTITY_NOISE_MSG_LEN (24 + 32)
+#define IDENTITY_PUBKEY_PB_LEN 36     /* 08 01 12 20 <32> */
+
+struct identity;
+
+/* Load or create the libp2p key in dir. NULL with err on failure. */
+struct identity *identity_load(const char *dir, char *err, size_t errlen);
+void identity_free(struct identity *id);
+/* libp2p PublicKey protobuf of the Ed25519 key. */
+void identity_pubkey_pb(const struct identity *id, uint8_t out[IDENTITY_PUBKEY_PB_LEN]);
+/* Sign msg only if it is exactly "noise-libp2p-static-key:" || 32 bytes. */
+int identity_sign_noise(const struct identity *id, const uint8_t *msg, size_t len, uint8_t sig[64]);
+
+#endif
