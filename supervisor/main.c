@@ -15,7 +15,9 @@
 
 #include "common/log.h"
 #include "common/util.h"
+#include "common/cert.h"
 #include "config.h"
+#include "identity.h"
 #include "rooms.h"
 #include "sup.h"
 
@@ -288,6 +290,30 @@ make_dir(const char *path, mode_t mode)
 	return 0;
 }
 
+/* The DTLS certificate (stable across restarts: the libp2p certhash is
+ * derived from it) and the libp2p identity key, both in state_dir. */
+static int
+load_identity(struct sup *s, char *err, size_t errlen)
+{
+	size_t cl = 0, kl = 0;
+	uint8_t fp[32];
+	char hex[CERT_FP_HEX_LEN + 1];
+
+	if (cert_load_or_create(s->cfg.state_dir, s->cert_der, &cl, sizeof(s->cert_der),
+	    s->key_der, &kl, sizeof(s->key_der), err, errlen) < 0)
+		return -1;
+	s->cert_len = (uint16_t)cl;
+	s->key_len = (uint16_t)kl;
+	s->id = identity_load(s->cfg.state_dir, err, errlen);
+	if (s->id == NULL)
+		return -1;
+	if (cert_fingerprint_sha256(s->cert_der, cl, fp) == 0) {
+		cert_fingerprint_hex(fp, hex);
+		log_info("DTLS certificate sha-256 %s", hex);
+	}
+	return 0;
+}
+
 static void
 on_stop_timer(evutil_socket_t fd, short ev, void *arg)
 {
@@ -407,6 +433,10 @@ main(int argc, char **argv)
 		fprintf(stderr, "rtcd: %s\n", err);
 		return 2;
 	}
+	if (load_identity(s, err, sizeof(err)) < 0) {
+		fprintf(stderr, "rtcd: identity: %s\n", err);
+		return 1;
+	}
 	s->base = event_base_new();
 	if (s->base == NULL || router_init(s) < 0 || workers_init(s) < 0 || rooms_init(s) < 0) {
 		log_error("cannot initialise the event loop");
@@ -451,6 +481,7 @@ main(int argc, char **argv)
 	listener_close_all(s);
 	router_free(s);
 	rooms_free(s);
+	identity_free(s->id);
 	event_free(sig_term);
 	event_free(sig_int);
 	event_free(sig_hup);

@@ -87,6 +87,7 @@ struct worker {
 	int kill_sent;
 	int ntuples;
 	int answered;                    /* ANSWER received (offer mode) */
+	int signed_once;                 /* SIGN_REQ served (direct mode, once) */
 	int counted_pending;             /* counts against limits.max_pending */
 	uint64_t spawned_ms, assigned_ms, connected_ms;
 	uint64_t bytes_in, bytes_out, dgrams_in, dgrams_out;
@@ -156,6 +157,7 @@ struct sup {
 	struct evhttp *http;
 	struct addr http_bound;
 	/* identity (DTLS certificate, libp2p key) */
+	struct identity *id;
 	uint8_t cert_der[WIRE_MAX_CERT];
 	uint16_t cert_len;
 	uint8_t key_der[WIRE_MAX_KEY];

@@ -8,6 +8,7 @@
 
 #include "common/log.h"
 #include "common/util.h"
+#include "identity.h"
 #include "rooms.h"
 #include "sup.h"
 
@@ -174,6 +175,23 @@ dispatch(struct worker *w, const uint8_t *buf, size_t n)
 		w->answered = 1;
 		http_offer_failed(s, w, 400, m.u.text.text);
 		break;
+	case WIRE_SIGN_REQ: {
+		/* One signature per WebRTC Direct connection, of a Noise static
+		 * key in its exact libp2p form; anything else is a violation. */
+		struct wire_msg r;
+		uint8_t sig[64];
+		if (w->mode != WIRE_MODE_DIRECT || w->signed_once || s->id == NULL ||
+		    identity_sign_noise(s->id, m.data, m.data_len, sig) < 0) {
+			violation(w, "SIGN_REQ refused");
+			break;
+		}
+		w->signed_once = 1;
+		wire_init(&r, WIRE_SIGN_RESP, 0);
+		r.data = sig;
+		r.data_len = sizeof(sig);
+		workers_send(w, &r);
+		break;
+	}
 	case WIRE_ROOM_JOIN:
 	case WIRE_ROOM_LEAVE:
 	case WIRE_ROOM_PUBLISH: {

@@ -17,6 +17,7 @@
 
 #include "common/log.h"
 #include "common/util.h"
+#include "identity.h"
 #include "rooms.h"
 #include "sup.h"
 
@@ -282,6 +283,10 @@ workers_take(struct sup *s, uint8_t mode, const struct addr *src)
 	h->cert_len = s->cert_len;
 	memcpy(h->key, s->key_der, s->key_len);
 	h->key_len = s->key_len;
+	if (s->id) {
+		identity_pubkey_pb(s->id, h->pubkey);
+		h->pubkey_len = IDENTITY_PUBKEY_PB_LEN;
+	}
 	if (workers_send(w, &m) < 0) {
 		workers_kill(w, "HELLO could not be delivered");
 		workers_refill(s);
