@@ -103,7 +103,11 @@ def test_random_ufrag_flood_is_bounded():
         if busy > 8:
             fail("max_pending exceeded: %d workers busy" % busy)
         allowed = 40 + 20 * (took + 0.3) + 5
-        if st["counters"]["flows_opened"] > allowed or st["counters"]["dropped_limit"] < 3000 - allowed:
+        # Each of the 300 source sockets sends 10 requests; a socket whose
+        # first request opened a flow is bound, its later ones reach that
+        # worker (401 answers) instead of being dropped.
+        opened = st["counters"]["flows_opened"]
+        if opened > allowed or st["counters"]["dropped_limit"] < 3000 - opened * 10:
             fail("limits did not drop the flood: %r" % st["counters"])
         # Unauthenticated flood workers time out; the pool comes back.
         wait_for(lambda: d.status()["workers"]["active"] == 0, timeout=15,
