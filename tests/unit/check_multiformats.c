@@ -370,7 +370,8 @@ START_TEST(certhash_der_and_rejects)
 	mf_multibase_encode_u(mh, 22, txt, sizeof(txt));
 	ck_assert_int_eq(mf_certhash_parse(txt, strlen(txt), fp2), -1);
 	ck_assert_int_eq(mf_certhash_parse("uEiByaEfNSLBexWBNFZy_QB1vAKEj7JAXDizRs4_SnTfls", 46, fp), -1);
-	ck_assert_int_eq(mf_certhash_parse("uEiByaEfNSLBexWBNFZy_QB1vAKEj7JAXDizRs4_SnTflsQ=", 48, fp), -1);
+	ck_assert_int_eq(mf_certhash_parse("uEiByaEfNSLBexWBNFZy_QB1vAKEj7JAXDizRs4_SnTflsQ=", 48,
+	    fp), -1);
 	ck_assert_int_eq(mf_certhash_parse("EiByaEfNSLBexWBNFZy_QB1vAKEj7JAXDizRs4_SnTflsQ", 46, fp), -1);
 	ck_assert_int_eq(mf_certhash_parse("", 0, fp), -1);
 }
