@@ -601,7 +601,8 @@ dc_send(struct dc_mgr *m, struct dc_channel *ch, int binary, const uint8_t *p, s
 	uint32_t ppid;
 	int unordered;
 
-	if (ch == NULL || m->chans[ch->sid] != ch || (n && p == NULL)) {
+	if (ch == NULL || ch->sid >= m->cfg.streams || m->chans[ch->sid] != ch ||
+	    (n && p == NULL)) {
 		errno = EINVAL;
 		return -1;
 	}

@@ -168,21 +168,21 @@ report_down(struct sctp_assoc *a, const char *reason)
 	a->down = 1;
 	a->msg_active = 0;
 	a->msg_len = 0;
+	a->buffered = 0;               /* nothing queued will be sent any more */
 	log_debug("sctp[%u]: down: %s", (unsigned)a->id, reason);
 	if (a->cfg.on_down != NULL && !a->free_pending)
 		a->cfg.on_down(a->cfg.arg, reason);
 }
 
-static int
+static void
 lib_close(struct sctp_assoc *a)
 {
 	if (a->sock == NULL)
-		return 0;
+		return;
 	g_in_lib++;
 	usrsctp_close(a->sock);
 	g_in_lib--;
 	a->sock = NULL;
-	return 0;
 }
 
 /* ABORT with a user-initiated cause carrying reason, then close the socket

@@ -31,6 +31,9 @@ struct end {
 	/* bulk verification */
 	const uint32_t *sizes;
 	int expect, bulk_errors;
+	const uint8_t *big;            /* when set: compare a message of big_len */
+	size_t big_len;
+	int big_ok, big_order;
 	/* re-entrancy probes */
 	int free_on_message, busy_probe, busy_seen, abort_in_output;
 };
@@ -102,6 +105,11 @@ end_message(void *arg, uint16_t sid, uint32_t ppid, const uint8_t *p, size_t n)
 		}
 		return;
 	}
+	if (e->big != NULL && n == e->big_len) {
+		e->big_ok = memcmp(p, e->big, n) == 0;
+		e->big_order = e->nmsg;
+		return;
+	}
 	free(e->data);
 	e->data = malloc(n);
 	ck_assert_ptr_nonnull(e->data);
@@ -140,7 +148,7 @@ end_writable(void *arg)
 }
 
 static struct sctp_assoc *
-make_end(int i, uint32_t max_msg)
+make_end(int i, uint32_t max_msg, uint32_t rcvbuf)
 {
 	struct sctp_cfg c;
 
@@ -150,6 +158,7 @@ make_end(int i, uint32_t max_msg)
 	E[i].idx = i;
 	memset(&c, 0, sizeof(c));
 	c.max_message_size = max_msg;
+	c.rcvbuf = rcvbuf;
 	c.arg = &E[i];
 	c.send = end_send;
 	c.on_up = end_up;
@@ -181,8 +190,8 @@ static void
 setup_pair(uint32_t max0, uint32_t max1)
 {
 	pair_init(&P);
-	make_end(0, max0);
-	make_end(1, max1);
+	make_end(0, max0, 0);
+	make_end(1, max1, 0);
 	ck_assert_int_eq(sctp_connect(E[0].a), 0);
 	ck_assert_int_eq(sctp_connect(E[1].a), 0);
 	ck_assert(pair_run(&P, both_up, NULL, 500));
@@ -224,8 +233,8 @@ END_TEST
 START_TEST(input_before_connect_connects)
 {
 	pair_init(&P);
-	make_end(0, 0);
-	make_end(1, 0);
+	make_end(0, 0, 0);
+	make_end(1, 0, 0);
 	/* Only side 0 connects; side 1 connects when the first packet arrives. */
 	ck_assert_int_eq(sctp_connect(E[0].a), 0);
 	ck_assert(pair_run(&P, both_up, NULL, 500));
@@ -279,7 +288,7 @@ START_TEST(not_up_refuses_send)
 	uint8_t b = 0;
 
 	pair_init(&P);
-	make_end(0, 0);
+	make_end(0, 0, 0);
 	ck_assert_int_eq(sctp_send(E[0].a, 1, 51, &b, 1, 0, SCTP_REL_FULL, 0), -1);
 	ck_assert_int_eq(errno, ENOTCONN);
 	ck_assert_uint_eq(sctp_streams_out(E[0].a), 0);
@@ -322,6 +331,40 @@ START_TEST(large_message_arrives_whole)
 	ck_assert_int_eq(E[1].nmsg, 1);
 	ck_assert_uint_eq(E[1].len, n);
 	ck_assert_mem_eq(E[1].data, m, n);
+	teardown_pair();
+	free(m);
+}
+END_TEST
+
+/* A message over usrsctp's partial delivery point (half the receive buffer)
+ * comes up in pieces; the upper layer still sees it whole. */
+START_TEST(partial_delivery_is_reassembled)
+{
+	size_t n = 1024 * 1024;
+	uint8_t *m = malloc(n);
+	uint32_t seed = 31337;
+
+	ck_assert_ptr_nonnull(m);
+	for (size_t i = 0; i < n; i++)
+		m[i] = (uint8_t)pair_rand(&seed);
+	pair_init(&P);
+	make_end(0, (uint32_t)n, 0);
+	make_end(1, (uint32_t)n, 128 * 1024);
+	ck_assert_int_eq(sctp_connect(E[0].a), 0);
+	ck_assert_int_eq(sctp_connect(E[1].a), 0);
+	ck_assert(pair_run(&P, both_up, NULL, 500));
+	E[1].big = m;
+	E[1].big_len = n;
+	ck_assert_int_eq(sctp_send(E[0].a, 1, 53, m, n, 0, SCTP_REL_FULL, 0), 0);
+	ck_assert_int_eq(sctp_send(E[0].a, 1, 51, (const uint8_t *)"after", 5, 0, SCTP_REL_FULL, 0), 0);
+	for (int i = 0; i < 2000 && E[1].nmsg < 2; i++)
+		pair_step(&P);
+	ck_assert_int_eq(E[1].nmsg, 2);
+	ck_assert_int_eq(E[1].big_ok, 1);
+	ck_assert_int_eq(E[1].big_order, 1);    /* whole, and before "after" */
+	ck_assert_uint_eq(E[1].sid, 1);
+	ck_assert_uint_eq(E[1].len, 5);
+	ck_assert_mem_eq(E[1].data, "after", 5);
 	teardown_pair();
 	free(m);
 }
@@ -573,6 +616,7 @@ main(void)
 	tcase_add_test(tc, not_up_refuses_send);
 	tcase_add_test(tc, unordered_and_partial_reliability);
 	tcase_add_test(tc, large_message_arrives_whole);
+	tcase_add_test(tc, partial_delivery_is_reassembled);
 	tcase_add_test(tc, oversize_refused_on_send);
 	tcase_add_test(tc, oversize_aborts_on_receive);
 	tcase_add_test(tc, thousand_messages_in_order);
