@@ -12,20 +12,14 @@
 #include <openssl/rand.h>
 #include <openssl/ssl.h>
 #include <srtp2/srtp.h>
-#include <usrsctp.h>
 
 #include "common/log.h"
 #include "common/util.h"
 #include "conn.h"
 #include "sandbox.h"
+#include "sctp.h"
 
 #define CHAN_FD 3
-
-static int
-sctp_output_placeholder(void *addr, void *buf, size_t len, uint8_t tos, uint8_t set_df)
-{
-	return 0;
-}
 
 static int
 parse_id(const char *s, unsigned long *out)
@@ -97,8 +91,11 @@ main(int argc, char **argv)
 		fprintf(stderr, "rtcd-worker: OpenSSL initialisation failed\n");
 		return 3;
 	}
-	usrsctp_init_nothreads(0, sctp_output_placeholder, NULL);
-	usrsctp_sysctl_set_sctp_ecn_enable(0);
+	if (sctp_global_init() < 0) {
+		fprintf(stderr, "rtcd-worker: usrsctp initialisation failed\n");
+		return 3;
+	}
+	sctp_debug_off();
 	if (srtp_init() != srtp_err_status_ok) {
 		fprintf(stderr, "rtcd-worker: libsrtp initialisation failed\n");
 		return 3;
