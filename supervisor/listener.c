@@ -4,6 +4,8 @@
  * every per-peer error is attributed to its remote and never stops the
  * listener (the rust-libp2p #3574 failure, see docs/architecture.md). */
 #include <errno.h>
+#include <ifaddrs.h>
+#include <net/if.h>
 #include <time.h>
 #include <linux/errqueue.h>
 #include <netinet/in.h>
@@ -390,4 +392,49 @@ listener_flush(struct sup *s)
 	for (int i = 0; i < s->nlisteners; i++)
 		if (txqs[i] && txqs[i]->n > 0)
 			flush_one(s, &s->listeners[i], txqs[i]);
+}
+
+/* ICE host candidates for the SDP answer: each listener's address, or for a
+ * wildcard listener every configured address of that family (loopback and
+ * link-local IPv6 excluded unless nothing else exists). */
+int
+listener_candidates(struct sup *s, struct addr *out, int max)
+{
+	struct ifaddrs *ifa = NULL, *i;
+	int n = 0;
+
+	for (int k = 0; k < s->nlisteners && n < max; k++) {
+		const struct listener *l = &s->listeners[k];
+		int before = n, pass;
+		if (!l->wildcard) {
+			out[n++] = l->bound;
+			continue;
+		}
+		if (ifa == NULL && getifaddrs(&ifa) < 0)
+			continue;
+		for (pass = 0; pass < 2 && n == before; pass++) {
+			for (i = ifa; i && n < max; i = i->ifa_next) {
+				struct addr a;
+				socklen_t sl;
+				if (i->ifa_addr == NULL || !(i->ifa_flags & IFF_UP) ||
+				    i->ifa_addr->sa_family != l->bound.family)
+					continue;
+				sl = i->ifa_addr->sa_family == AF_INET ? sizeof(struct sockaddr_in) :
+				    sizeof(struct sockaddr_in6);
+				if (addr_from_sockaddr(&a, i->ifa_addr, sl) < 0)
+					continue;
+				/* first pass: skip loopback and fe80::/10 */
+				if (pass == 0 && ((i->ifa_flags & IFF_LOOPBACK) ||
+				    (a.family == AF_INET6 && a.ip[0] == 0xfe && (a.ip[1] & 0xc0) == 0x80)))
+					continue;
+				if (a.family == AF_INET6 && a.ip[0] == 0xfe && (a.ip[1] & 0xc0) == 0x80)
+					continue;   /* link-local needs a scope id: never a candidate */
+				a.port = l->bound.port;
+				out[n++] = a;
+			}
+		}
+	}
+	if (ifa)
+		freeifaddrs(ifa);
+	return n;
 }

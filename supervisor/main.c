@@ -455,6 +455,9 @@ main(int argc, char **argv)
 	}
 	if (listener_open_all(s) < 0 || http_open(s) < 0 || control_open(s) < 0)
 		return 1;
+	s->ncands = listener_candidates(s, s->cands, WIRE_MAX_CANDS);
+	for (int i = 0; i < s->ncands; i++)
+		log_debug("ICE host candidate %s", addr_format(&s->cands[i], buf, sizeof(buf)));
 	if (privdrop_supervisor(s, err, sizeof(err)) < 0) {
 		log_error("%s", err);
 		return 1;

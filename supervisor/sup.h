@@ -123,6 +123,8 @@ struct sup {
 	struct event_base *base;
 	int nlisteners;
 	struct listener listeners[SUP_MAX_LISTENERS];
+	struct addr cands[WIRE_MAX_CANDS];   /* ICE host candidates (wildcards expanded) */
+	int ncands;
 	struct counters c;
 	uint64_t start_ms;
 	uid_t worker_uid;
@@ -170,6 +172,7 @@ void listener_close_all(struct sup *s);
 /* Queue one datagram for sending on a listener; flushed by listener_flush. */
 void listener_queue_send(struct sup *s, int li, const struct tuple *t, const uint8_t *p, size_t n);
 void listener_flush(struct sup *s);
+int listener_candidates(struct sup *s, struct addr *out, int max);
 
 /* router.c */
 int router_init(struct sup *s);

@@ -277,8 +277,8 @@ workers_take(struct sup *s, uint8_t mode, const struct addr *src)
 	h->log_level = (uint8_t)s->cfg.log_level;
 	h->consent_timeout_ms = (uint32_t)s->cfg.limits.consent_timeout_s * 1000;
 	h->handshake_timeout_ms = (uint32_t)s->cfg.limits.handshake_timeout_s * 1000;
-	for (int i = 0; i < s->nlisteners && i < WIRE_MAX_CANDS; i++)
-		h->cand[h->ncand++] = s->listeners[i].bound;
+	for (int i = 0; i < s->ncands && i < WIRE_MAX_CANDS; i++)
+		h->cand[h->ncand++] = s->cands[i];
 	memcpy(h->cert, s->cert_der, s->cert_len);
 	h->cert_len = s->cert_len;
 	memcpy(h->key, s->key_der, s->key_len);

@@ -1,4 +1,7 @@
-/* conn: the worker's connection coordinator (see conn.h). */
+/* conn: the worker's connection coordinator (see conn.h). It owns the tuples
+ * the supervisor routed to us, the ICE-lite engine, and once ICE has
+ * selected a tuple the transport (rtc: DTLS, SCTP, SRTP) plus what runs on
+ * it: the apps and the media echo (offer mode). */
 #include "conn.h"
 
 #include <errno.h>
@@ -9,14 +12,19 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "apps.h"
 #include "common/log.h"
 #include "common/util.h"
 #include "common/wire.h"
 #include "ice.h"
+#include "media.h"
+#include "offer.h"
+#include "rtc.h"
 
 #define MAX_TUPLES 16
 #define RX_BATCH 16
 #define STATE_INTERVAL_MS 1000
+#define MEDIA_BUF 4096
 
 enum bind_state { BIND_NONE = 0, BIND_SENT, BIND_ACKED, BIND_REFUSED };
 
@@ -38,9 +46,14 @@ struct conn {
 	int have_hello;
 	struct wire_hello hello;
 	struct ice ice;
+	int ice_ready;              /* credentials known (offer answered / direct mode) */
 	struct tuple_slot tuples[MAX_TUPLES];
 	int ntuples;
-	int selected;           /* index of the nominated tuple, -1 if none */
+	int selected;               /* index of the tuple we send on, -1 if none */
+	struct offer_state offer;
+	struct rtc *rtc;
+	struct media *media;
+	struct apps *apps;
 	uint8_t phase;
 	uint64_t start_ms, handshake_deadline, last_state_ms;
 	struct wire_state st;
@@ -104,6 +117,8 @@ conn_close(struct conn *c, int code, const char *reason)
 
 	if (c->done)
 		return;
+	if (c->rtc)
+		rtc_close(c->rtc);   /* best effort goodbye: SCTP abort, close_notify */
 	set_phase(c, PHASE_CLOSING);
 	wire_init(&m, WIRE_BYE, 0);
 	m.u.text.code = (uint8_t)code;
@@ -119,6 +134,8 @@ send_dgram(struct conn *c, const struct tuple_slot *ts, const uint8_t *p, size_t
 {
 	struct wire_msg m;
 
+	if (n > WIRE_MAX_DGRAM)
+		return;
 	wire_init(&m, WIRE_DGRAM_OUT, ts->id);
 	m.data = p;
 	m.data_len = n;
@@ -140,6 +157,187 @@ slot_for(struct conn *c, uint32_t id, const struct tuple *t)
 	return &c->tuples[c->ntuples++];
 }
 
+/* ---- the transport (rtc) callbacks ---- */
+
+static void
+rtc_send_cb(void *arg, const uint8_t *p, size_t n)
+{
+	struct conn *c = arg;
+
+	if (c->selected < 0 || c->tuples[c->selected].bind != BIND_ACKED)
+		return;
+	send_dgram(c, &c->tuples[c->selected], p, n);
+}
+
+static void
+rtc_secure_cb(void *arg)
+{
+	struct conn *c = arg;
+
+	if (c->apps)
+		apps_set_dc(c->apps, rtc_dc(c->rtc));
+	set_phase(c, PHASE_SCTP);
+}
+
+static void
+rtc_ready_cb(void *arg)
+{
+	struct conn *c = arg;
+
+	set_phase(c, PHASE_OPEN);
+	log_debug("transport ready after %llu ms", (unsigned long long)(now_ms() - c->start_ms));
+}
+
+static void
+rtc_down_cb(void *arg, const char *reason)
+{
+	conn_close(arg, 0, reason);
+}
+
+static void
+ch_open_cb(void *arg, struct dc_channel *ch)
+{
+	struct conn *c = arg;
+
+	if (c->apps)
+		apps_on_open(c->apps, ch);
+}
+
+static void
+ch_msg_cb(void *arg, struct dc_channel *ch, int binary, const uint8_t *p, size_t n)
+{
+	struct conn *c = arg;
+
+	c->st.msgs_in++;
+	if (c->apps)
+		apps_on_message(c->apps, ch, binary, p, n);
+}
+
+static void
+ch_close_cb(void *arg, struct dc_channel *ch)
+{
+	struct conn *c = arg;
+
+	if (c->apps)
+		apps_on_close(c->apps, ch);
+}
+
+static void
+writable_cb(void *arg)
+{
+	struct conn *c = arg;
+
+	if (c->apps)
+		apps_on_writable(c->apps);
+}
+
+static void
+media_cb(void *arg, uint8_t *p, size_t n, size_t cap, int rtcp)
+{
+	struct conn *c = arg;
+
+	if (c->media)
+		media_on_packet(c->media, c->rtc, p, n, cap, rtcp);
+}
+
+/* ---- apps -> supervisor rooms ---- */
+
+static void
+room_join_cb(void *arg, const char *room, const char *info)
+{
+	struct wire_msg m;
+
+	wire_init(&m, WIRE_ROOM_JOIN, 0);
+	strlcpy_checked(m.u.room, room, sizeof(m.u.room));
+	m.data = (const uint8_t *)info;
+	m.data_len = strlen(info);
+	chan_send(arg, &m);
+}
+
+static void
+room_leave_cb(void *arg, const char *room)
+{
+	struct wire_msg m;
+
+	wire_init(&m, WIRE_ROOM_LEAVE, 0);
+	strlcpy_checked(m.u.room, room, sizeof(m.u.room));
+	chan_send(arg, &m);
+}
+
+static void
+room_publish_cb(void *arg, const char *room, const uint8_t *p, size_t n)
+{
+	struct wire_msg m;
+
+	if (n > WIRE_MAX_BLOB)
+		return;
+	wire_init(&m, WIRE_ROOM_PUBLISH, 0);
+	strlcpy_checked(m.u.room, room, sizeof(m.u.room));
+	m.data = p;
+	m.data_len = n;
+	chan_send(arg, &m);
+}
+
+static int
+start_transport(struct conn *c)
+{
+	struct rtc_cfg rc;
+	struct app_host host;
+	char err[160];
+
+	memset(&rc, 0, sizeof(rc));
+	rc.cert_der = c->hello.cert;
+	rc.cert_len = c->hello.cert_len;
+	rc.key_der = c->hello.key;
+	rc.key_len = c->hello.key_len;
+	rc.sctp_local_port = 5000;
+	rc.sctp_remote_port = 5000;
+	if (c->hello.mode == WIRE_MODE_OFFER) {
+		rc.verify_fingerprint = 1;
+		memcpy(rc.peer_fp, c->offer.sdp->remote.sha256, 32);
+		rc.use_srtp = c->offer.has_media;
+		if (c->offer.remote_sctp_port)
+			rc.sctp_remote_port = c->offer.remote_sctp_port;
+		rc.peer_max_message_size = c->offer.remote_max_message_size;
+	}
+	rc.arg = c;
+	rc.send = rtc_send_cb;
+	rc.on_secure = rtc_secure_cb;
+	rc.on_ready = rtc_ready_cb;
+	rc.on_down = rtc_down_cb;
+	rc.on_channel_open = ch_open_cb;
+	rc.on_channel_message = ch_msg_cb;
+	rc.on_channel_close = ch_close_cb;
+	rc.on_writable = writable_cb;
+	rc.on_media = media_cb;
+	c->rtc = rtc_new(&rc, err, sizeof(err));
+	if (c->rtc == NULL) {
+		conn_close(c, 1, err);
+		return -1;
+	}
+	memset(&host, 0, sizeof(host));
+	host.arg = c;
+	host.conn_id = c->hello.conn_id;
+	host.mode = c->hello.mode == WIRE_MODE_OFFER ? "webrtc" : "webrtc-direct";
+	host.room_join = room_join_cb;
+	host.room_leave = room_leave_cb;
+	host.room_publish = room_publish_cb;
+	c->apps = apps_new(&host);
+	if (c->apps == NULL) {
+		conn_close(c, 1, "out of memory");
+		return -1;
+	}
+	if (c->offer.has_media) {
+		c->media = media_new(c->offer.sdp, c->offer.ssrc);
+		if (c->media == NULL) {
+			conn_close(c, 1, "out of memory");
+			return -1;
+		}
+	}
+	set_phase(c, PHASE_DTLS);
+	return 0;
+}
+
 static void
 arm_timer(struct conn *c)
 {
@@ -150,6 +348,11 @@ arm_timer(struct conn *c)
 		next = c->handshake_deadline;
 	if (c->last_state_ms + STATE_INTERVAL_MS < next)
 		next = c->last_state_ms + STATE_INTERVAL_MS;
+	if (c->rtc) {
+		uint64_t t = rtc_next_deadline(c->rtc, now);
+		if (t < next)
+			next = t;
+	}
 	if (next == UINT64_MAX)
 		return;
 	next = next > now ? next - now : 0;
@@ -163,6 +366,8 @@ on_stun(struct conn *c, struct tuple_slot *ts, const uint8_t *p, size_t n)
 {
 	struct ice_result r;
 
+	if (!c->ice_ready)
+		return;
 	ice_input(&c->ice, &ts->t.remote, p, n, now_ms(), ts->bind == BIND_ACKED, &r);
 	switch (r.verdict) {
 	case ICE_RESPOND:
@@ -225,6 +430,7 @@ on_tuple_ack(struct conn *c, uint32_t id, uint8_t code)
 static void
 on_dgram(struct conn *c, const struct wire_msg *m)
 {
+	static uint8_t buf[MEDIA_BUF];
 	struct tuple_slot *ts = slot_for(c, m->tuple_id, &m->u.tuple);
 	uint8_t b0 = m->data[0];
 
@@ -234,11 +440,56 @@ on_dgram(struct conn *c, const struct wire_msg *m)
 	/* RFC 7983 demultiplexing by first byte. */
 	if (b0 <= 3) {
 		on_stun(c, ts, m->data, m->data_len);
-	} else if (ts->bind != BIND_ACKED) {
-		log_debug("non-STUN datagram from an unauthenticated tuple dropped");
-	} else {
-		log_debug("datagram class %u not handled yet", b0);
+		return;
 	}
+	if (ts->bind != BIND_ACKED || m->data_len > MEDIA_BUF - 256)
+		return;
+	if (c->rtc == NULL && c->hello.mode == WIRE_MODE_DIRECT && b0 >= 20 && b0 <= 63) {
+		if (start_transport(c) < 0)
+			return;
+	}
+	if (c->rtc == NULL)
+		return;
+	/* A peer may move to another authenticated tuple (RFC 8445 §7.3.1.5):
+	 * follow the one it sends on. */
+	c->selected = (int)(ts - c->tuples);
+	memcpy(buf, m->data, m->data_len);
+	rtc_input(c->rtc, buf, m->data_len, sizeof(buf), now_ms());
+}
+
+static void
+on_offer(struct conn *c, const struct wire_msg *m)
+{
+	static char answer[SDP_ANSWER_MAX];
+	char why[256];
+	size_t alen = 0;
+	struct wire_msg r;
+	struct ice_cfg ic;
+
+	if (c->hello.mode != WIRE_MODE_OFFER || c->ice_ready) {
+		conn_close(c, 1, "unexpected OFFER");
+		return;
+	}
+	if (offer_process(&c->hello, (const char *)m->data, m->data_len, &c->offer, answer,
+	    sizeof(answer), &alen, why, sizeof(why)) < 0) {
+		wire_init(&r, WIRE_OFFER_FAIL, 0);
+		strlcpy_checked(r.u.text.text, why, sizeof(r.u.text.text));
+		chan_send(c, &r);
+		return;   /* the supervisor answers 400 and ends us */
+	}
+	memset(&ic, 0, sizeof(ic));
+	strlcpy_checked(ic.ufrag, c->offer.ufrag, sizeof(ic.ufrag));
+	strlcpy_checked(ic.pwd, c->offer.pwd, sizeof(ic.pwd));
+	ic.consent_timeout_ms = c->hello.consent_timeout_ms;
+	ice_init(&c->ice, &ic);
+	c->ice_ready = 1;
+	if (start_transport(c) < 0)
+		return;
+	wire_init(&r, WIRE_ANSWER, 0);
+	strlcpy_checked(r.u.ufrag, c->offer.ufrag, sizeof(r.u.ufrag));
+	r.data = (const uint8_t *)answer;
+	r.data_len = alen;
+	chan_send(c, &r);
 }
 
 static void
@@ -255,10 +506,13 @@ on_hello(struct conn *c, const struct wire_msg *m)
 	log_set_level((enum log_level)MIN(c->hello.log_level, LOG_LVL_DEBUG));
 	c->start_ms = now_ms();
 	c->handshake_deadline = c->start_ms + c->hello.handshake_timeout_ms;
-	memset(&ic, 0, sizeof(ic));
-	ic.learn_libp2p = c->hello.mode == WIRE_MODE_DIRECT;
-	ic.consent_timeout_ms = c->hello.consent_timeout_ms;
-	ice_init(&c->ice, &ic);
+	if (c->hello.mode == WIRE_MODE_DIRECT) {
+		memset(&ic, 0, sizeof(ic));
+		ic.learn_libp2p = 1;
+		ic.consent_timeout_ms = c->hello.consent_timeout_ms;
+		ice_init(&c->ice, &ic);
+		c->ice_ready = 1;
+	}
 }
 
 static void
@@ -292,6 +546,9 @@ dispatch(struct conn *c, const uint8_t *buf, size_t n)
 	case WIRE_HELLO:
 		on_hello(c, &m);
 		break;
+	case WIRE_OFFER:
+		on_offer(c, &m);
+		break;
 	case WIRE_DGRAM_IN:
 		on_dgram(c, &m);
 		break;
@@ -307,17 +564,14 @@ dispatch(struct conn *c, const uint8_t *buf, size_t n)
 	case WIRE_SHUTDOWN:
 		conn_close(c, 0, "shutdown requested");
 		break;
+	case WIRE_ROOM_DELIVER:
+		if (c->apps)
+			apps_on_deliver(c->apps, m.u.deliver.room, m.u.deliver.from_conn,
+			    m.u.deliver.lost, m.data, m.data_len);
+		break;
 	case WIRE_DEBUG:
 		on_debug(c, m.u.code);
 		break;
-	case WIRE_OFFER: {
-		struct wire_msg f;
-		wire_init(&f, WIRE_OFFER_FAIL, 0);
-		strlcpy_checked(f.u.text.text, "this worker build does not accept SDP offers",
-		    sizeof(f.u.text.text));
-		chan_send(c, &f);
-		break;
-	}
 	default:
 		conn_close(c, 1, "unexpected message from the supervisor");
 		break;
@@ -354,6 +608,8 @@ on_chan(evutil_socket_t fd, short ev, void *arg)
 		return;
 	}
 	for (int i = 0; i < n && !c->done; i++) {
+		if (mm[i].msg_len == 0)
+			break;
 		if (mm[i].msg_hdr.msg_flags & MSG_TRUNC) {
 			conn_close(c, 1, "oversized message from the supervisor");
 			return;
@@ -378,6 +634,10 @@ on_timer(evutil_socket_t fd, short ev, void *arg)
 		conn_close(c, 0, "handshake timeout");
 		return;
 	}
+	if (c->rtc)
+		rtc_on_timer(c->rtc, now);
+	if (c->done)
+		return;
 	if (now >= c->last_state_ms + STATE_INTERVAL_MS)
 		send_state(c);
 	arm_timer(c);
@@ -405,6 +665,14 @@ conn_run(struct event_base *base, int chan_fd)
 	if (!c->done)
 		event_base_dispatch(base);
 	log_set_sink(NULL, NULL);
+	/* Tear down in order so sanitizer builds see no leaks. */
+	if (c->apps)
+		apps_free(c->apps);
+	if (c->media)
+		media_free(c->media);
+	if (c->rtc)
+		rtc_free(c->rtc);
+	offer_free(&c->offer);
 	event_free(c->ev);
 	event_free(c->timer);
 	return c->exit_code;

@@ -1,0 +1,522 @@
+/* session: libp2p WebRTC Direct listener session (see session.h). */
+#include "session.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/buf.h"
+#include "common/log.h"
+#include "common/multiformats.h"
+#include "worker/dcq.h"
+#include "worker/p2p/identify.h"
+#include "worker/p2p/multistream.h"
+#include "worker/p2p/noise.h"
+#include "worker/p2p/webrtc_msg.h"
+
+#define MAX_STREAMS 256
+
+enum proto { PROTO_NEGOTIATING = 0, PROTO_PING, PROTO_IDENTIFY, PROTO_DEAD };
+
+struct stream {
+	struct p2p_session *s;
+	struct dc_channel *ch;
+	struct webrtc_msg_dec dec;
+	struct p2p_stream_state st;
+	struct mss_listener mss;
+	enum proto proto;
+	uint8_t *early;                   /* bytes received before Noise completed */
+	size_t early_len;
+};
+
+struct p2p_session {
+	struct p2p_cfg cfg;
+	struct dc_mgr *dc;
+	struct dc_channel *hs;            /* channel 0 */
+	struct webrtc_msg_dec hs_dec;
+	struct noise *noise;
+	uint8_t remote_fp[32];
+	int sign_requested, authenticated, failed;
+	struct dcq out;
+	struct stream *streams[MAX_STREAMS];
+	int nstreams;
+	uint64_t now;
+	struct p2p_stats st;
+};
+
+static const char *const protocols[] = { P2P_PING, P2P_IDENTIFY };
+
+static void
+fail(struct p2p_session *s, const char *why)
+{
+	if (s->failed)
+		return;
+	s->failed = 1;
+	if (s->cfg.on_fail)
+		s->cfg.on_fail(s->cfg.arg, why);
+}
+
+/* ---- sending frames ---- */
+
+static void
+send_frame(struct p2p_session *s, struct dc_channel *ch, int has_flag, enum webrtc_flag flag,
+    const uint8_t *p, size_t n)
+{
+	uint8_t buf[WEBRTC_MSG_MAX_SEND];
+	int len = webrtc_msg_encode(buf, sizeof(buf), has_flag, flag, p, n);
+
+	if (len < 0)
+		return;
+	s->st.bytes_out += n;
+	if (dcq_send(&s->out, ch, 1, buf, (size_t)len) < 0) {
+		log_warn("stream %u: peer does not read; resetting it", ch->sid);
+		dcq_drop(&s->out, ch->sid);
+		dc_close(s->dc, ch);
+	}
+}
+
+/* Payload bytes as frames of at most 16 KiB each (spec limit). */
+static void
+send_data(struct p2p_session *s, struct dc_channel *ch, const uint8_t *p, size_t n)
+{
+	size_t max = webrtc_msg_max_payload();
+
+	while (n > 0) {
+		size_t k = n < max ? n : max;
+		send_frame(s, ch, 0, 0, p, k);
+		p += k;
+		n -= k;
+	}
+}
+
+/* ---- streams ---- */
+
+static struct stream *
+stream_of(struct dc_channel *ch)
+{
+	return ch->user;
+}
+
+static void stream_apply(struct p2p_session *s, struct stream *ps, unsigned acts);
+
+static void
+stream_event(struct p2p_session *s, struct stream *ps, enum p2p_stream_ev ev)
+{
+	stream_apply(s, ps, p2p_stream_event(&ps->st, ev, s->now));
+}
+
+static void
+stream_write(struct p2p_session *s, struct stream *ps, const uint8_t *p, size_t n)
+{
+	unsigned acts = p2p_stream_event(&ps->st, P2P_EV_LOCAL_WRITE, s->now);
+
+	if (acts & P2P_ACT_WRITE_OK)
+		send_data(s, ps->ch, p, n);
+}
+
+static void
+stream_reset(struct p2p_session *s, struct stream *ps)
+{
+	s->st.resets++;
+	ps->proto = PROTO_DEAD;
+	stream_event(s, ps, P2P_EV_LOCAL_RESET);
+}
+
+static void
+on_selected(struct p2p_session *s, struct stream *ps, const char *proto)
+{
+	if (strcmp(proto, P2P_PING) == 0) {
+		ps->proto = PROTO_PING;
+		s->st.pings++;
+	} else if (strcmp(proto, P2P_IDENTIFY) == 0) {
+		struct identify_msg m;
+		uint8_t addrs[P2P_MAX_LISTEN][128], obs[64], out[IDENTIFY_MAX_MSG + 16];
+		int len;
+
+		ps->proto = PROTO_IDENTIFY;
+		s->st.identifies++;
+		memset(&m, 0, sizeof(m));
+		m.public_key.p = s->cfg.identity_pb;
+		m.public_key.len = sizeof(s->cfg.identity_pb);
+		for (int i = 0; i < s->cfg.nlisten && i < IDENTIFY_MAX_ADDRS; i++) {
+			struct mf_maddr ma;
+			int n;
+			memset(&ma, 0, sizeof(ma));
+			ma.addr = s->cfg.listen[i];
+			ma.webrtc_direct = 1;
+			ma.n_certhash = 1;
+			memcpy(ma.certhash[0], s->cfg.local_fp, 32);
+			n = mf_maddr_to_bin(&ma, addrs[i], sizeof(addrs[i]));
+			if (n > 0) {
+				m.listen_addrs[m.n_listen_addrs].p = addrs[i];
+				m.listen_addrs[m.n_listen_addrs++].len = (size_t)n;
+			}
+		}
+		for (size_t i = 0; i < sizeof(protocols) / sizeof(protocols[0]); i++)
+			m.protocols[m.n_protocols++] = identify_str(protocols[i]);
+		{
+			struct mf_maddr ma;
+			int n;
+			memset(&ma, 0, sizeof(ma));
+			ma.addr = s->cfg.observed;
+			ma.webrtc_direct = 1;
+			n = mf_maddr_to_bin(&ma, obs, sizeof(obs));
+			if (n > 0) {
+				m.observed_addr.p = obs;
+				m.observed_addr.len = (size_t)n;
+			}
+		}
+		identify_set_server_versions(&m);
+		len = identify_encode(&m, out, sizeof(out));
+		if (len < 0) {
+			stream_reset(s, ps);
+			return;
+		}
+		stream_write(s, ps, out, (size_t)len);
+		/* js reads until EOF: identify must end with FIN. */
+		stream_event(s, ps, P2P_EV_LOCAL_CLOSE_WRITE);
+	}
+}
+
+/* Protocol bytes for a stream (after Noise). */
+static void
+stream_bytes(struct p2p_session *s, struct stream *ps, const uint8_t *p, size_t n)
+{
+	s->st.bytes_in += n;
+	if (ps->proto == PROTO_NEGOTIATING) {
+		uint8_t obuf[MSS_OUT_MAX];
+		struct wr w;
+		size_t used = 0;
+		enum mss_result r;
+
+		wr_init(&w, obuf, sizeof(obuf));
+		r = mss_listener_input(&ps->mss, p, n, &w, &used);
+		if (w.len)
+			stream_write(s, ps, obuf, w.len);
+		if (r == MSS_ERROR) {
+			s->st.na++;
+			stream_reset(s, ps);
+			return;
+		}
+		if (r != MSS_SELECTED)
+			return;
+		on_selected(s, ps, mss_listener_protocol(&ps->mss));
+		p += used;
+		n -= used;
+	}
+	if (n == 0)
+		return;
+	switch (ps->proto) {
+	case PROTO_PING:
+		stream_write(s, ps, p, n);   /* echo: 32 bytes in, the same 32 out */
+		break;
+	default:
+		break;                       /* identify: nothing to read */
+	}
+}
+
+static void
+stream_apply(struct p2p_session *s, struct stream *ps, unsigned acts)
+{
+	if (acts & P2P_ACT_SEND_FIN)
+		send_frame(s, ps->ch, 1, WEBRTC_FLAG_FIN, NULL, 0);
+	if (acts & P2P_ACT_SEND_FIN_ACK)
+		send_frame(s, ps->ch, 1, WEBRTC_FLAG_FIN_ACK, NULL, 0);
+	if (acts & P2P_ACT_SEND_STOP_SENDING)
+		send_frame(s, ps->ch, 1, WEBRTC_FLAG_STOP_SENDING, NULL, 0);
+	if (acts & P2P_ACT_SEND_RESET)
+		send_frame(s, ps->ch, 1, WEBRTC_FLAG_RESET, NULL, 0);
+	if (acts & P2P_ACT_READ_EOF) {
+		/* The dialer finished writing: ping answers what it had and
+		 * finishes too; every protocol here ends its side now. */
+		if (!p2p_stream_write_closed(&ps->st))
+			stream_event(s, ps, P2P_EV_LOCAL_CLOSE_WRITE);
+	}
+	if (acts & P2P_ACT_CLOSE_CHANNEL)
+		dc_close(s->dc, ps->ch);
+}
+
+static int
+stream_frame(void *arg, const struct webrtc_msg_frame *f)
+{
+	struct stream *ps = arg;
+	struct p2p_session *s = ps->s;
+	unsigned acts = p2p_stream_on_frame(&ps->st, f, s->now);
+
+	if ((acts & P2P_ACT_DELIVER) && f->has_message && f->len > 0)
+		stream_bytes(s, ps, f->payload, f->len);
+	stream_apply(s, ps, acts & ~P2P_ACT_DELIVER);
+	return 0;
+}
+
+static void
+stream_feed(struct p2p_session *s, struct stream *ps, const uint8_t *p, size_t n)
+{
+	if (webrtc_msg_feed(&ps->dec, p, n, stream_frame, ps) < 0)
+		stream_reset(s, ps);
+}
+
+static void
+stream_free(struct p2p_session *s, struct stream *ps)
+{
+	for (int i = 0; i < s->nstreams; i++)
+		if (s->streams[i] == ps) {
+			s->streams[i] = s->streams[--s->nstreams];
+			break;
+		}
+	webrtc_msg_dec_free(&ps->dec);
+	free(ps->early);
+	free(ps);
+}
+
+/* ---- Noise on channel 0 ---- */
+
+static void
+noise_pump(struct p2p_session *s)
+{
+	for (;;) {
+		uint8_t out[NOISE_OUT_MAX];
+		size_t len = 0;
+		int rc = noise_write_message(s->noise, out, sizeof(out), &len);
+
+		if (rc == NOISE_RC_MSG) {
+			send_data(s, s->hs, out, len);
+			continue;
+		}
+		if (rc == NOISE_RC_NEED_SIGNATURE && !s->sign_requested) {
+			uint8_t msg[NOISE_TO_SIGN_LEN];
+			noise_static_to_sign(s->noise, msg);
+			s->sign_requested = 1;
+			s->cfg.sign(s->cfg.arg, msg, sizeof(msg));
+		}
+		if (rc == NOISE_RC_ERR) {
+			char why[160];
+			snprintf(why, sizeof(why), "noise: %s", noise_error(s->noise));
+			fail(s, why);
+		}
+		return;
+	}
+}
+
+static void
+authenticated(struct p2p_session *s)
+{
+	uint8_t pid[NOISE_PEER_ID_LEN];
+	struct mf_peerid id;
+	char text[128] = "";
+
+	s->authenticated = 1;
+	if (noise_remote_peer_id(s->noise, pid) == 0 &&
+	    mf_peerid_from_bytes(pid, sizeof(pid), &id) == 0)
+		mf_peerid_to_text(&id, text, sizeof(text));
+	if (s->cfg.on_auth)
+		s->cfg.on_auth(s->cfg.arg, text);
+	/* Streams the browser opened early are served now. */
+	for (int i = 0; i < s->nstreams; i++) {
+		struct stream *ps = s->streams[i];
+		if (ps->early_len) {
+			uint8_t *e = ps->early;
+			size_t n = ps->early_len;
+			ps->early = NULL;
+			ps->early_len = 0;
+			stream_feed(s, ps, e, n);
+			free(e);
+		}
+	}
+}
+
+static int
+hs_frame(void *arg, const struct webrtc_msg_frame *f)
+{
+	struct p2p_session *s = arg;
+
+	/* Flags on channel 0 are ignored: it stays open and idle (js #3083). */
+	if (!f->has_message || f->len == 0 || s->authenticated)
+		return 0;
+	if (noise_feed(s->noise, f->payload, f->len) < 0) {
+		char why[160];
+		snprintf(why, sizeof(why), "noise: %s", noise_error(s->noise));
+		fail(s, why);
+		return -1;
+	}
+	noise_pump(s);
+	if (noise_is_done(s->noise) && !s->authenticated)
+		authenticated(s);
+	return 0;
+}
+
+/* ---- public API ---- */
+
+struct p2p_session *
+p2p_new(const struct p2p_cfg *cfg)
+{
+	struct p2p_session *s = calloc(1, sizeof(*s));
+
+	if (s == NULL)
+		return NULL;
+	s->cfg = *cfg;
+	webrtc_msg_dec_init(&s->hs_dec);
+	dcq_init(&s->out, NULL, P2P_MAX_QUEUED);
+	return s;
+}
+
+void
+p2p_free(struct p2p_session *s)
+{
+	if (s == NULL)
+		return;
+	while (s->nstreams > 0)
+		stream_free(s, s->streams[0]);
+	webrtc_msg_dec_free(&s->hs_dec);
+	noise_free(s->noise);
+	dcq_free(&s->out);
+	free(s);
+}
+
+int
+p2p_start(struct p2p_session *s, struct dc_mgr *dc, const uint8_t remote_fp[32])
+{
+	s->dc = dc;
+	s->out.dc = dc;
+	memcpy(s->remote_fp, remote_fp, 32);
+	s->hs = dc_open_negotiated(dc, 0, "", "", DC_RELIABLE, 0);
+	return s->hs ? 0 : -1;
+}
+
+void
+p2p_on_ready(struct p2p_session *s, uint64_t now_ms)
+{
+	uint8_t prologue[NOISE_PROLOGUE_LEN];
+	struct noise_cfg nc;
+
+	s->now = now_ms;
+	/* Prologue: the browser's fingerprint (Noise responder) first, then
+	 * ours (initiator); both as sha2-256 multihashes. */
+	noise_webrtc_prologue(s->remote_fp, s->cfg.local_fp, prologue);
+	memset(&nc, 0, sizeof(nc));
+	nc.role = NOISE_INITIATOR;
+	nc.prologue = prologue;
+	nc.prologue_len = sizeof(prologue);
+	memcpy(nc.identity_key, s->cfg.identity_pb, sizeof(nc.identity_key));
+	s->noise = noise_new(&nc);
+	if (s->noise == NULL) {
+		fail(s, "noise: cannot start");
+		return;
+	}
+	noise_pump(s);
+}
+
+void
+p2p_on_signature(struct p2p_session *s, const uint8_t *sig, size_t n, uint64_t now_ms)
+{
+	s->now = now_ms;
+	if (s->noise == NULL || noise_set_signature(s->noise, sig, n) < 0) {
+		fail(s, "noise: the identity signature was refused");
+		return;
+	}
+	noise_pump(s);
+	if (noise_is_done(s->noise) && !s->authenticated)
+		authenticated(s);
+}
+
+void
+p2p_on_open(struct p2p_session *s, struct dc_channel *ch)
+{
+	struct stream *ps;
+
+	if (s->nstreams == MAX_STREAMS || (ps = calloc(1, sizeof(*ps))) == NULL) {
+		dc_close(s->dc, ch);
+		return;
+	}
+	ps->ch = ch;
+	webrtc_msg_dec_init(&ps->dec);
+	ps->s = s;
+	p2p_stream_init(&ps->st);
+	mss_listener_init(&ps->mss, protocols, sizeof(protocols) / sizeof(protocols[0]));
+	ch->user = ps;
+	s->streams[s->nstreams++] = ps;
+	s->st.streams++;
+}
+
+void
+p2p_on_message(struct p2p_session *s, struct dc_channel *ch, int binary, const uint8_t *p,
+    size_t n, uint64_t now_ms)
+{
+	struct stream *ps;
+
+	s->now = now_ms;
+	if (ch == s->hs) {
+		if (webrtc_msg_feed(&s->hs_dec, p, n, hs_frame, s) < 0 && !s->failed)
+			fail(s, "bad frame on the handshake channel");
+		return;
+	}
+	ps = stream_of(ch);
+	if (ps == NULL)
+		return;
+	if (!s->authenticated) {
+		/* Not authenticated yet: keep a little, serve it after Noise. */
+		uint8_t *e;
+		if (ps->early_len + n > P2P_EARLY_BYTES || (e = realloc(ps->early, ps->early_len + n)) == NULL) {
+			stream_reset(s, ps);
+			return;
+		}
+		memcpy(e + ps->early_len, p, n);
+		ps->early = e;
+		ps->early_len += n;
+		return;
+	}
+	stream_feed(s, ps, p, n);
+	(void)binary;
+}
+
+void
+p2p_on_close(struct p2p_session *s, struct dc_channel *ch, uint64_t now_ms)
+{
+	struct stream *ps = ch == s->hs ? NULL : stream_of(ch);
+
+	s->now = now_ms;
+	dcq_drop(&s->out, ch->sid);
+	if (ch == s->hs) {
+		s->hs = NULL;
+		if (!s->authenticated)
+			fail(s, "handshake channel closed before Noise completed");
+		return;
+	}
+	if (ps) {
+		ch->user = NULL;
+		stream_free(s, ps);
+	}
+}
+
+void
+p2p_on_writable(struct p2p_session *s)
+{
+	dcq_flush(&s->out);
+}
+
+uint64_t
+p2p_next_deadline(const struct p2p_session *s)
+{
+	uint64_t next = UINT64_MAX;
+
+	for (int i = 0; i < s->nstreams; i++) {
+		uint64_t t = p2p_stream_deadline(&s->streams[i]->st);
+		if (t < next)
+			next = t;
+	}
+	return next;
+}
+
+void
+p2p_on_timer(struct p2p_session *s, uint64_t now_ms)
+{
+	s->now = now_ms;
+	for (int i = 0; i < s->nstreams; i++) {
+		struct stream *ps = s->streams[i];
+		if (p2p_stream_deadline(&ps->st) <= now_ms)
+			stream_event(s, ps, P2P_EV_TIMER);
+	}
+}
+
+int p2p_is_authenticated(const struct p2p_session *s) { return s->authenticated; }
+const struct p2p_stats *p2p_get_stats(const struct p2p_session *s) { return &s->st; }
