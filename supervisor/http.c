@@ -18,7 +18,22 @@
 #include "common/util.h"
 #include "sup.h"
 
+
 #define MAX_STATIC_BYTES (16 * 1024 * 1024)
+#define OFFER_WAIT_MS 5000     /* how long an offer may wait for a pool worker */
+
+/* Offers that arrived while the pool was empty (a burst larger than the
+ * pool): they wait, bounded in number and time, for the next READY worker. */
+struct offer_wait {
+	TAILQ_ENTRY(offer_wait) link;
+	struct evhttp_request *req;
+	uint64_t deadline_ms;
+	size_t len;
+	char sdp[];
+};
+static TAILQ_HEAD(, offer_wait) waiting = TAILQ_HEAD_INITIALIZER(waiting);
+static int nwaiting;
+static struct event *wait_timer;
 
 static const struct { const char *ext, *type; } mime[] = {
 	{ ".html", "text/html; charset=utf-8" },
@@ -167,15 +182,101 @@ take_offer_req(struct sup *s, struct worker *w)
 	return req;
 }
 
+/* Hand one offer to worker w. 0, or -1 after replying with an error. */
+static int
+give_offer(struct sup *s, struct worker *w, struct evhttp_request *req, const char *sdp, size_t len)
+{
+	struct wire_msg m;
+
+	wire_init(&m, WIRE_OFFER, 0);
+	m.data = (const uint8_t *)sdp;
+	m.data_len = len;
+	if (workers_send(w, &m) < 0) {
+		reply_text(req, 503, "Service Unavailable", "worker unavailable; retry later");
+		return -1;
+	}
+	w->offer_req = req;
+	s->npending_offers++;
+	evhttp_connection_set_closecb(evhttp_request_get_connection(req), on_offer_conn_close, s);
+	return 0;
+}
+
+static void
+wait_free(struct offer_wait *ow)
+{
+	TAILQ_REMOVE(&waiting, ow, link);
+	nwaiting--;
+	free(ow);
+}
+
+/* A waiting client disconnected: evhttp frees its request. */
+static void
+on_wait_conn_close(struct evhttp_connection *evcon, void *arg)
+{
+	struct offer_wait *ow, *tmp;
+
+	TAILQ_FOREACH_SAFE(ow, &waiting, link, tmp)
+		if (evhttp_request_get_connection(ow->req) == evcon)
+			wait_free(ow);
+}
+
+static void
+arm_wait_timer(void)
+{
+	struct offer_wait *ow = TAILQ_FIRST(&waiting);
+	uint64_t now = now_ms(), d;
+	struct timeval tv;
+
+	if (ow == NULL || wait_timer == NULL)
+		return;
+	d = ow->deadline_ms > now ? ow->deadline_ms - now : 0;
+	tv.tv_sec = (time_t)(d / 1000);
+	tv.tv_usec = (suseconds_t)((d % 1000) * 1000);
+	evtimer_add(wait_timer, &tv);
+}
+
+void
+http_offer_dispatch(struct sup *s)
+{
+	struct offer_wait *ow;
+	uint64_t now = now_ms();
+
+	while ((ow = TAILQ_FIRST(&waiting)) != NULL) {
+		struct worker *w;
+		struct evhttp_request *req = ow->req;
+		if (ow->deadline_ms <= now) {
+			evhttp_connection_set_closecb(evhttp_request_get_connection(req), NULL, NULL);
+			s->c.offers_limited++;
+			reply_text(req, 503, "Service Unavailable", "no worker became available; retry later");
+			wait_free(ow);
+			continue;
+		}
+		w = workers_take(s, WIRE_MODE_OFFER, NULL);
+		if (w == NULL)
+			break;
+		evhttp_connection_set_closecb(evhttp_request_get_connection(req), NULL, NULL);
+		TAILQ_REMOVE(&waiting, ow, link);
+		nwaiting--;
+		(void)give_offer(s, w, req, ow->sdp, ow->len);
+		free(ow);
+	}
+	arm_wait_timer();
+}
+
+static void
+on_wait_timer(evutil_socket_t fd, short ev, void *arg)
+{
+	http_offer_dispatch(arg);
+}
+
 static void
 on_offer(struct sup *s, struct evhttp_request *req)
 {
 	struct evbuffer *in = evhttp_request_get_input_buffer(req);
 	const char *ct = evhttp_find_header(evhttp_request_get_input_headers(req), "Content-Type");
 	size_t len = evbuffer_get_length(in);
+	struct offer_wait *ow;
 	struct worker *w;
-	struct wire_msg m;
-	char *sdp;
 
 	if (ct == NULL || strncasecmp(ct, "application/sdp", 15) != 0) {
 		reply_text(req, 415, "Unsupported Media Type", "Content-Type must be application/sdp");
@@ -185,37 +286,36 @@ on_offer(struct sup *s, struct evhttp_request *req)
 		reply_text(req, 400, "Bad Request", len ? "offer too large" : "empty offer");
 		return;
 	}
-	if (s->npending_offers >= s->cfg.limits.max_pending_offers) {
+	if (s->draining || s->stopping) {
+		reply_text(req, 503, "Service Unavailable", "server is draining");
+		return;
+	}
+	if (s->npending_offers + nwaiting >= s->cfg.limits.max_pending_offers) {
 		s->c.offers_limited++;
 		reply_text(req, 503, "Service Unavailable", "too many pending offers; retry later");
 		return;
 	}
-	w = workers_take(s, WIRE_MODE_OFFER, NULL);
-	if (w == NULL) {
-		s->c.offers_limited++;
-		reply_text(req, 503, "Service Unavailable",
-		    s->draining ? "server is draining" : "no worker available; retry later");
-		return;
-	}
-	sdp = malloc(len);
-	if (sdp == NULL || evbuffer_copyout(in, sdp, len) != (ev_ssize_t)len) {
-		free(sdp);
-		workers_kill(w, "offer copy failed");
+	ow = malloc(sizeof(*ow) + len);
+	if (ow == NULL || evbuffer_copyout(in, ow->sdp, len) != (ev_ssize_t)len) {
+		free(ow);
 		reply_text(req, 500, "Internal Server Error", "out of memory");
 		return;
 	}
-	wire_init(&m, WIRE_OFFER, 0);
-	m.data = (const uint8_t *)sdp;
-	m.data_len = len;
-	if (workers_send(w, &m) < 0) {
-		free(sdp);
-		reply_text(req, 503, "Service Unavailable", "worker unavailable; retry later");
+	ow->len = len;
+	w = TAILQ_EMPTY(&waiting) ? workers_take(s, WIRE_MODE_OFFER, NULL) : NULL;
+	if (w != NULL) {
+		(void)give_offer(s, w, req, ow->sdp, len);
+		free(ow);
 		return;
 	}
-	free(sdp);
-	w->offer_req = req;
-	s->npending_offers++;
-	evhttp_connection_set_closecb(evhttp_request_get_connection(req), on_offer_conn_close, s);
+	/* No idle worker right now (a burst larger than the pool, or the
+	 * handshake limit): wait for one, in arrival order. */
+	ow->req = req;
+	ow->deadline_ms = now_ms() + OFFER_WAIT_MS;
+	TAILQ_INSERT_TAIL(&waiting, ow, link);
+	nwaiting++;
+	evhttp_connection_set_closecb(evhttp_request_get_connection(req), on_wait_conn_close, s);
+	arm_wait_timer();
 }
 
 void
@@ -323,7 +423,8 @@ http_open(struct sup *s)
 	if (!s->cfg.http_enabled)
 		return 0;
 	s->http = evhttp_new(s->base);
-	if (s->http == NULL)
+	wait_timer = evtimer_new(s->base, on_wait_timer, s);
+	if (s->http == NULL || wait_timer == NULL)
 		return -1;
 	evhttp_set_max_body_size(s->http, (ev_ssize_t)s->cfg.limits.max_offer_bytes);
 	evhttp_set_max_headers_size(s->http, 16 * 1024);
@@ -350,6 +451,15 @@ http_open(struct sup *s)
 void
 http_close(struct sup *s)
 {
+	while (!TAILQ_EMPTY(&waiting)) {
+		struct offer_wait *ow = TAILQ_FIRST(&waiting);
+		evhttp_connection_set_closecb(evhttp_request_get_connection(ow->req), NULL, NULL);
+		reply_text(ow->req, 503, "Service Unavailable", "server is stopping");
+		wait_free(ow);
+	}
+	if (wait_timer)
+		event_free(wait_timer);
+	wait_timer = NULL;
 	if (s->http)
 		evhttp_free(s->http);
 	s->http = NULL;

@@ -219,6 +219,8 @@ int http_open(struct sup *s);
 void http_close(struct sup *s);
 void http_offer_answered(struct sup *s, struct worker *w, const char *sdp, size_t len);
 void http_offer_failed(struct sup *s, struct worker *w, int status, const char *reason);
+/* A worker became available: serve offers waiting for one. */
+void http_offer_dispatch(struct sup *s);
 
 /* privdrop.c */
 int privdrop_resolve_worker_user(struct sup *s, char *err, size_t errlen);

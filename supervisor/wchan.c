@@ -88,6 +88,7 @@ on_ready(struct worker *w, const struct wire_msg *m)
 	w->in_pool = 1;
 	TAILQ_INSERT_TAIL(&s->pool, w, pool_link);
 	s->nidle++;
+	http_offer_dispatch(s);
 	workers_refill(s);
 }
 

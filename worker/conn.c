@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "apps.h"
@@ -519,8 +520,8 @@ static void
 on_debug(struct conn *c, uint8_t action)
 {
 	if (action == DEBUG_FORBIDDEN_SYSCALL) {
-		log_warn("debug hook: calling socket(), which the sandbox forbids");
-		(void)socket(AF_INET, SOCK_DGRAM, 0);
+		log_warn("debug hook: calling ptrace(), which the sandbox forbids");
+		(void)syscall(SYS_ptrace, 0 /* PTRACE_TRACEME */, 0, 0, 0);
 		conn_close(c, 1, "sandbox did not stop a forbidden system call");
 	} else if (action == DEBUG_CRASH) {
 		log_warn("debug hook: crashing on purpose");

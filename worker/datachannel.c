@@ -300,11 +300,16 @@ handle_open(struct dc_mgr *m, uint16_t sid, const uint8_t *p, size_t n)
 		m->st.bad_dcep++;          /* duplicate OPEN: keep the channel */
 		return;
 	}
-	if (dcep_parse_open(p, n, &o) < 0 || !peer_parity(m, sid) || !sid_free(m, sid)) {
+	/* RFC 8832 gives the DTLS client even ids, but aiortc picks its parity
+	 * from the ICE role: a free id of the "wrong" parity is accepted (our
+	 * own opens skip ids in use, so nothing collides). */
+	if (dcep_parse_open(p, n, &o) < 0 || !sid_free(m, sid)) {
 		log_debug("dc: rejecting DATA_CHANNEL_OPEN on stream %u", (unsigned)sid);
 		reject_stream(m, sid);
 		return;
 	}
+	if (!peer_parity(m, sid))
+		m->st.wrong_parity++;
 	ch = chan_new(m, sid, o.label, o.label_len, o.protocol, o.protocol_len, o.type, o.rel_param);
 	if (ch == NULL) {
 		reject_stream(m, sid);

@@ -90,6 +90,7 @@ struct dc_stats {
 	uint64_t bad_dcep;             /* malformed, duplicate or misplaced DCEP */
 	uint64_t bad_ppid;             /* deprecated or unknown PPIDs */
 	uint64_t too_big;              /* messages over max_message_size */
+	uint64_t wrong_parity;         /* peer opens on our parity (aiortc), accepted */
 };
 
 struct dc_mgr;

@@ -17,6 +17,7 @@
 #include "common/util.h"
 #include "conn.h"
 #include "sandbox.h"
+#include "srtp_sess.h"
 #include "sctp.h"
 
 #define CHAN_FD 3
@@ -96,7 +97,7 @@ main(int argc, char **argv)
 		return 3;
 	}
 	sctp_debug_off();
-	if (srtp_init() != srtp_err_status_ok) {
+	if (srtp_init() != srtp_err_status_ok || srtp_sess_warmup() < 0) {
 		fprintf(stderr, "rtcd-worker: libsrtp initialisation failed\n");
 		return 3;
 	}

@@ -57,7 +57,13 @@ sctp_out(void *arg, const uint8_t *p, size_t n)
 {
 	struct rtc *r = arg;
 
-	return dtls_send(r->dtls, p, n);
+	if (dtls_send(r->dtls, p, n) < 0) {
+		r->st.sctp_dropped++;
+		log_debug("dtls: cannot send an SCTP packet of %zu bytes (max %zu)", n,
+		    dtls_max_send(r->dtls));
+		return -1;
+	}
+	return 0;
 }
 
 static void

@@ -11,7 +11,7 @@
 
 #include "datachannel.h"
 
-#define RTC_DTLS_MTU 1232          /* UDP payload that fits IPv6's 1280 minimum MTU */
+#define RTC_DTLS_MTU 1250          /* usrsctp sends 1200-byte packets (+37 DTLS) */
 #define RTC_MAX_MESSAGE (256u * 1024)
 
 struct rtc_cfg {
@@ -40,7 +40,7 @@ struct rtc_cfg {
 };
 
 struct rtc_stats {
-	uint64_t dtls_in, dtls_out, srtp_in, srtp_out, srtp_bad, srtp_replay;
+	uint64_t dtls_in, dtls_out, srtp_in, srtp_out, srtp_bad, srtp_replay, sctp_dropped;
 };
 
 struct rtc;

@@ -66,6 +66,9 @@ load_seccomp(int chan_fd)
 		SCMP_SYS(open), SCMP_SYS(openat), SCMP_SYS(stat), SCMP_SYS(lstat),
 		SCMP_SYS(newfstatat), SCMP_SYS(statx), SCMP_SYS(access), SCMP_SYS(faccessat),
 		SCMP_SYS(readlink), SCMP_SYS(sysinfo),
+		/* usrsctp probes interface MTUs through glibc's if_indextoname(),
+		 * which opens a socket: refused, it falls back to its default. */
+		SCMP_SYS(socket),
 	};
 
 	if (ctx == NULL)
@@ -165,7 +168,10 @@ sandbox_enter(const struct sandbox_cfg *cfg, char *err, size_t errlen, char *ski
 		snprintf(err, errlen, "prctl: %s", strerror(errno));
 		return -1;
 	}
-	if (set_limit(RLIMIT_CORE, 0) < 0 || set_limit(RLIMIT_FSIZE, 0) < 0 ||
+	/* No RLIMIT_FSIZE 0: fd 2 may be a file (the supervisor's log) and the
+	 * worker must be able to report there; seccomp already refuses every
+	 * open, so no other file can be written. */
+	if (set_limit(RLIMIT_CORE, 0) < 0 ||
 	    set_limit(RLIMIT_NOFILE, (rlim_t)highest_fd() + 1) < 0 ||
 	    set_limit(RLIMIT_NPROC, 0) < 0) {
 		snprintf(err, errlen, "setrlimit: %s", strerror(errno));

@@ -1,8 +1,8 @@
 /* sandbox: the worker's self-confinement, entered after library init and
  * before the first byte from a peer or the supervisor is parsed:
  * chroot to an empty root-owned dir, drop groups/gid/uid to the worker user,
- * drop all capabilities, no_new_privs, not dumpable, rlimits (no core, no
- * files, small NOFILE, NPROC 0), then a libseccomp allowlist applied to all
+ * drop all capabilities, no_new_privs, not dumpable, rlimits (no core,
+ * small NOFILE, NPROC 0), then a libseccomp allowlist applied to all
  * threads (TSYNC: usrsctp runs a thread even without its UDP threads) whose
  * default action kills the process. The only file with syscall lists. */
 #ifndef RTCD_SANDBOX_H

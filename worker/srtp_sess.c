@@ -239,3 +239,55 @@ srtp_sess_protect(struct srtp_sess *s, uint8_t *p, size_t *len, size_t cap, int 
 	*len = (size_t)n;
 	return 0;
 }
+
+/* Debian's libsrtp2 is built on NSS, which loads and initialises its
+ * softoken lazily (dlopen, files) on the first crypto operation and unloads
+ * it when the last context goes away. A worker does one protect/unprotect
+ * round per profile here, before its sandbox forbids those calls, and keeps
+ * the last session alive so NSS stays loaded for the process lifetime. */
+static struct srtp_sess *keepalive;
+
+void
+srtp_sess_warmup_release(void)
+{
+	srtp_sess_free(keepalive);
+	keepalive = NULL;
+}
+
+int
+srtp_sess_warmup(void)
+{
+	static const int profiles[] = { DTLS_SRTP_AES128_CM_SHA1_80, DTLS_SRTP_AEAD_AES_128_GCM };
+
+	for (size_t i = 0; i < sizeof(profiles) / sizeof(profiles[0]); i++) {
+		struct dtls_srtp_keys k;
+		struct srtp_sess *s;
+		uint8_t pkt[64 + SRTP_SESS_TRAILER_MAX];
+		size_t n = 64;
+		char err[128];
+
+		memset(&k, 0x5a, sizeof(k));
+		k.profile = profiles[i];
+		k.key_len = 16;
+		k.salt_len = profiles[i] == DTLS_SRTP_AEAD_AES_128_GCM ? 12 : 14;
+		/* local and remote keys equal: what we protect, we can unprotect */
+		memcpy(k.remote_key, k.local_key, sizeof(k.local_key));
+		memcpy(k.remote_salt, k.local_salt, sizeof(k.local_salt));
+		s = srtp_sess_new(&k, err, sizeof(err));
+		if (s == NULL)
+			return -1;
+		memset(pkt, 0, sizeof(pkt));
+		pkt[0] = 0x80;
+		pkt[1] = 96;
+		pkt[11] = 1;   /* ssrc 1 */
+		if (srtp_sess_protect(s, pkt, &n, sizeof(pkt), 0) < 0 ||
+		    srtp_sess_unprotect(s, pkt, &n, 0) != 0) {
+			srtp_sess_free(s);
+			return -1;
+		}
+		if (keepalive)
+			srtp_sess_free(keepalive);
+		keepalive = s;
+	}
+	return 0;
+}

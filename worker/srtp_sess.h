@@ -34,6 +34,9 @@ int srtp_sess_unprotect(struct srtp_sess *s, uint8_t *p, size_t *len, int rtcp);
  * bytes after *len. 0 or -1. */
 int srtp_sess_protect(struct srtp_sess *s, uint8_t *p, size_t *len, size_t cap, int rtcp);
 int srtp_sess_profile(const struct srtp_sess *s);
+/* Run every crypto path once before the sandbox (NSS loads lazily). 0 or -1. */
+int srtp_sess_warmup(void);
+void srtp_sess_warmup_release(void);
 
 /* RFC 5761 §4: a version-2 packet whose second byte is 192..223 (RTCP
  * packet types SR, RR, SDES, BYE, APP, feedback...) is RTCP. */

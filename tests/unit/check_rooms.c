@@ -14,6 +14,7 @@
 
 void http_offer_answered(struct sup *s, struct worker *w, const char *sdp, size_t len) {}
 void http_offer_failed(struct sup *s, struct worker *w, int status, const char *reason) {}
+void http_offer_dispatch(struct sup *s) {}
 void sup_request_stop(struct sup *s, const char *why) {}
 int sup_reload(struct sup *s, char *err, size_t errlen) { return 0; }
 

@@ -7,13 +7,15 @@
 #include <sys/mman.h>
 #include <stdio.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "worker/sandbox.h"
 #include "testutil.h"
 
-enum probe { P_ALLOWED, P_SOCKET, P_OPEN, P_EXEC_MMAP, P_FORK, P_IDS, P_WRITE_FILE };
+enum probe { P_ALLOWED, P_PTRACE, P_SOCKET, P_OPEN, P_EXEC_MMAP, P_FORK, P_IDS, P_WRITE_FILE,
+	P_EXEC };
 
 static int
 run_child(enum probe what)
@@ -40,9 +42,16 @@ run_child(enum probe what)
 			void *m = malloc(1 << 20);   /* mmap path */
 			_exit(m && getpid() > 0 && send(3, &b, 1, 0) == 1 ? 0 : 1);
 		}
-		case P_SOCKET:
-			(void)socket(AF_INET, SOCK_DGRAM, 0);
+		case P_PTRACE:
+			(void)syscall(SYS_ptrace, 0, 0, 0, 0);
 			_exit(0);
+		case P_SOCKET:   /* refused politely: no network access at all */
+			_exit(socket(AF_INET, SOCK_DGRAM, 0) < 0 && errno == EACCES ? 0 : 1);
+		case P_EXEC: {
+			char *argv[] = { "/bin/true", NULL };
+			execve("/bin/true", argv, argv + 1);
+			_exit(0);
+		}
 		case P_OPEN:
 			_exit(open("/etc/passwd", O_RDONLY) < 0 && errno == EACCES ? 0 : 1);
 		case P_EXEC_MMAP:
@@ -99,12 +108,14 @@ START_TEST(allowed_work_continues)
 	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "status %d", st);
 	st = run_child(P_OPEN);
 	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "open was not refused with EACCES");
+	st = run_child(P_SOCKET);
+	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "socket was not refused with EACCES");
 }
 END_TEST
 
 START_TEST(forbidden_calls_kill)
 {
-	enum probe p[] = { P_SOCKET, P_EXEC_MMAP, P_FORK, P_WRITE_FILE };
+	enum probe p[] = { P_PTRACE, P_EXEC_MMAP, P_FORK, P_WRITE_FILE, P_EXEC };
 
 	for (size_t i = 0; i < sizeof(p) / sizeof(p[0]); i++) {
 		int st = run_child(p[i]);
