@@ -235,10 +235,9 @@ maybe_closed(struct dc_mgr *m, struct dc_channel *ch)
 		close_now(m, ch);
 }
 
-/* Reset our outgoing stream. When that is impossible (association gone or
- * refusing resets) the id is retired and the channel closes at once. */
-/* Reset our outgoing stream sid unless it is reset already. Remembering
- * that stops two ends from answering each other's resets forever. */
+/* Reset our outgoing stream sid and remember it until a channel uses the id
+ * again: without a channel we answer a peer's reset only while our side is
+ * not reset yet, which stops two ends answering each other forever. */
 static int
 reset_out(struct dc_mgr *m, uint16_t sid)
 {
@@ -248,6 +247,8 @@ reset_out(struct dc_mgr *m, uint16_t sid)
 	return 0;
 }
 
+/* Close our direction of a channel. When that is impossible (association
+ * gone or refusing resets) the id is retired and the channel closes now. */
 static void
 send_reset(struct dc_mgr *m, struct dc_channel *ch)
 {
