@@ -21,6 +21,16 @@ if [ -n "$missing" ]; then
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $missing
 fi
 
+# Node.js for the web demo bundle and the browser tests: the machine's own
+# (>= 18) if present, else Debian's.
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+	if [ "$(id -u)" != 0 ]; then
+		echo "install-deps: node and npm are missing (run as root)" >&2
+		exit 1
+	fi
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends nodejs npm
+fi
+
 # The unprivileged user workers run as (see etc/rtcd.sysusers).
 if [ "$(id -u)" = 0 ] && ! getent passwd rtcd-worker >/dev/null; then
 	useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin rtcd-worker

@@ -13,6 +13,7 @@
 #include <event2/buffer.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
+#include <jansson.h>
 
 #include "common/log.h"
 #include "common/util.h"
@@ -376,6 +377,57 @@ on_delete_session(struct sup *s, struct evhttp_request *req, const char *id_str)
 }
 
 static void
+reply_json(struct evhttp_request *req, json_t *j)
+{
+	struct evbuffer *b = evbuffer_new();
+	char *text = j ? json_dumps(j, JSON_COMPACT) : NULL;
+
+	if (b == NULL || text == NULL) {
+		free(text);
+		if (b)
+			evbuffer_free(b);
+		json_decref(j);
+		reply_text(req, 500, "Internal Server Error", "out of memory");
+		return;
+	}
+	evbuffer_add(b, text, strlen(text));
+	evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type", "application/json");
+	evhttp_send_reply(req, 200, "OK", b);
+	evbuffer_free(b);
+	free(text);
+	json_decref(j);
+}
+
+/* GET /v1/status: a sanitized, read-only subset of `rtcctl status` for the
+ * web demo's server panel: counts only, no peer addresses. */
+static json_t *
+public_status(struct sup *s)
+{
+	json_t *full = control_status(s), *out;
+
+	if (full == NULL)
+		return NULL;
+	out = json_pack("{sO sO sO sO}", "version", json_object_get(full, "version"),
+	    "uptime_s", json_object_get(full, "uptime_s"), "workers", json_object_get(full, "workers"),
+	    "counters", json_object_get(full, "counters"));
+	if (out) {
+		json_t *conns = json_array();
+		struct worker *w;
+		TAILQ_FOREACH(w, &s->workers, all_link) {
+			if (w->id == 0)
+				continue;
+			json_array_append_new(conns, json_pack("{sI ss ss sI sI sI}", "id", (json_int_t)w->id,
+			    "mode", w->mode == WIRE_MODE_DIRECT ? "webrtc-direct" : "webrtc",
+			    "state", wstate_name(w->state), "age_s", (json_int_t)((now_ms() - w->assigned_ms) / 1000),
+			    "bytes_in", (json_int_t)w->bytes_in, "bytes_out", (json_int_t)w->bytes_out));
+		}
+		json_object_set_new(out, "connections", conns);
+	}
+	json_decref(full);
+	return out;
+}
+
+static void
 on_request(struct evhttp_request *req, void *arg)
 {
 	struct sup *s = arg;
@@ -396,6 +448,21 @@ on_request(struct evhttp_request *req, void *arg)
 			on_offer(s, req);
 		else
 			reply_text(req, 405, "Method Not Allowed", "use POST");
+		return;
+	}
+	if (strcmp(path, "/v1/info") == 0 || strcmp(path, "/v1/status") == 0) {
+		if (cmd != EVHTTP_REQ_GET && cmd != EVHTTP_REQ_HEAD) {
+			reply_text(req, 405, "Method Not Allowed", "use GET");
+		} else if (path[4] == 'i') {
+			json_t *st = control_status(s);
+			reply_json(req, json_pack("{sO sO sO}", "version", json_object_get(st, "version"),
+			    "multiaddrs", json_object_get(st, "multiaddrs"), "udp", json_object_get(st, "udp")));
+			json_decref(st);
+		} else if (!s->cfg.status_api) {
+			reply_text(req, 404, "Not Found", "status API disabled (config status_api)");
+		} else {
+			reply_json(req, public_status(s));
+		}
 		return;
 	}
 	if (strncmp(path, "/v1/session/", 12) == 0) {

@@ -1,0 +1,168 @@
+// chrome.mjs: drives Debian's Chromium headless (puppeteer-core from
+// web-demo/node_modules) through the demo page served by rtcd.
+//   node chrome.mjs <scenario> <base-url>
+// Prints progress lines and one final line: RESULT <json>. Exit 0 = pass.
+// Every wait is bounded; a global timer kills everything after 150 s.
+import { createRequire } from 'node:module';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+const SRC = process.env.RTCD_SRCDIR || path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
+const require = createRequire(path.join(SRC, 'web-demo', 'package.json'));
+const puppeteer = require('puppeteer-core');
+
+const [scenario, base] = process.argv.slice(2);
+const browsers = [];
+const pageErrors = [];
+
+const killAll = setTimeout(() => {
+  console.log('ERROR global timeout');
+  for (const b of browsers) b.process()?.kill('SIGKILL');
+  process.exit(2);
+}, 150000);
+
+async function launch(tag) {
+  const udd = fs.mkdtempSync(path.join(os.tmpdir(), 'rtcd-chr-'));
+  const b = await puppeteer.launch({
+    executablePath: '/usr/bin/chromium', headless: true, timeout: 30000,
+    args: ['--no-sandbox', '--headless=new', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync', `--user-data-dir=${udd}`,
+      '--disable-features=WebRtcHideLocalIpsWithMdns', '--allow-loopback-in-peer-connection',
+      '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream'],
+  });
+  b.tag = tag;
+  b.udd = udd;
+  browsers.push(b);
+  return b;
+}
+
+async function openDemo(browser, params) {
+  const page = await browser.newPage();
+  page.on('console', (m) => {
+    if (m.type() === 'error') pageErrors.push(`${browser.tag}: ${m.text()}`);
+  });
+  page.on('pageerror', (e) => pageErrors.push(`${browser.tag}: ${e.message}`));
+  const q = new URLSearchParams(params).toString();
+  await page.goto(`${base}/?${q}`, { timeout: 15000 });
+  return page;
+}
+
+async function connect(page, opts = {}) {
+  if (opts.media) await page.click('#media');
+  await page.click('#connect-btn');
+  await page.waitForFunction(() => document.getElementById('status').className !== '' ,
+    { timeout: 20000 });
+  const st = await page.$eval('#status', (e) => ({ text: e.textContent, cls: e.className }));
+  if (st.cls !== 'ok') throw new Error(`connect failed: ${st.text}`);
+  return st.text;
+}
+
+async function say(page, text) {
+  await page.type('#chat-text', text);
+  await page.click('#chat-send');
+}
+
+// Wait until the page received messages with these texts (from others).
+async function waitMessages(page, texts, ms = 10000) {
+  await page.waitForFunction((want) => {
+    const got = new Set(window.demo.messages.filter((m) => !m.mine).map((m) => m.text));
+    return want.every((t) => got.has(t));
+  }, { timeout: ms, polling: 50 }, texts);
+}
+
+function check(cond, msg) { if (!cond) throw new Error(msg); }
+
+const scenarios = {
+  // One page: connect over plain WebRTC, echo 200 messages of random sizes
+  // (text and binary up to 64 KiB) through the "echo" channel, content checked.
+  async echo() {
+    const b = await launch('echo');
+    const page = await openDemo(b, { name: 'echoer' });
+    const status = await connect(page, { media: true });
+    const r = await page.evaluate(async () => {
+      const s = window.demo.session;
+      let bytes = 0;
+      for (let i = 0; i < 200; i++) {
+        const n = [1, 100, 1200, 1300, 16384, 65536][i % 6] - (i % 3);
+        let data;
+        if (i % 2) {
+          data = new Uint8Array(n);
+          crypto.getRandomValues(data.subarray(0, Math.min(n, 65536)));
+          const back = new Uint8Array(await s.echo(data));
+          if (back.length !== n || back.some((v, k) => v !== data[k])) return { error: `binary echo ${i} differs` };
+        } else {
+          data = 'x'.repeat(n) + i;
+          const back = await s.echo(data);
+          if (back !== data) return { error: `text echo ${i} differs` };
+        }
+        bytes += n;
+      }
+      // media echo: frames of our fake camera come back decoded
+      await new Promise((ok) => setTimeout(ok, 3000));
+      let framesDecoded = 0;
+      (await s.pc.getStats()).forEach((x) => { if (x.type === 'inbound-rtp' && x.kind === 'video') framesDecoded = x.framesDecoded; });
+      return { bytes, framesDecoded, setupMs: s.setupMs };
+    });
+    check(!r.error, r.error);
+    check(r.framesDecoded > 10, `only ${r.framesDecoded} echoed video frames decoded`);
+    return { status, ...r };
+  },
+
+  // Two browsers chat; the first browser process is killed without goodbye
+  // (its UDP port vanishes: rtcd sees ICMP port unreachable); the second keeps
+  // chatting; a third browser joins and chats with the second.
+  async 'chat-kill'() {
+    const b1 = await launch('alice'), b2 = await launch('bob');
+    const pa = await openDemo(b1, { name: 'alice' });
+    const pb = await openDemo(b2, { name: 'bob' });
+    await connect(pa);
+    await connect(pb);
+    for (let i = 0; i < 5; i++) await say(pa, `a${i}`);
+    await waitMessages(pb, ['a0', 'a1', 'a2', 'a3', 'a4']);
+    for (let i = 0; i < 5; i++) await say(pb, `b${i}`);
+    await waitMessages(pa, ['b0', 'b1', 'b2', 'b3', 'b4']);
+    console.log('chatting; killing browser 1');
+    b1.process().kill('SIGKILL');
+    browsers.splice(browsers.indexOf(b1), 1);
+    const t0 = Date.now();
+    let sent = 0;
+    while (Date.now() - t0 < 6000) {   // bob keeps chatting: his messages go to alice's dead port
+      await say(pb, `after-kill-${sent++}`);
+      await new Promise((ok) => setTimeout(ok, 300));
+    }
+    const bobState = await pb.evaluate(() => ({
+      conn: window.demo.session.pc.connectionState, errors: window.demo.errors,
+      ping: window.demo.pings.slice(-1)[0] }));
+    check(bobState.conn === 'connected', `bob's connection is ${bobState.conn}`);
+    check(bobState.errors.length === 0, `bob saw errors: ${bobState.errors}`);
+    const b3 = await launch('carol');
+    const pc = await openDemo(b3, { name: 'carol' });
+    await connect(pc);
+    await say(pc, 'hello from carol');
+    await waitMessages(pb, ['hello from carol']);
+    await say(pb, 'hi carol');
+    await waitMessages(pc, ['hi carol']);
+    return { bobAfterKill: sent, bobState };
+  },
+};
+
+let code = 0;
+try {
+  const fn = scenarios[scenario];
+  if (!fn) throw new Error(`unknown scenario ${scenario}`);
+  const r = await fn();
+  r.pageErrors = pageErrors;
+  console.log('RESULT ' + JSON.stringify(r));
+} catch (e) {
+  console.log('ERROR ' + e.message);
+  console.log('RESULT ' + JSON.stringify({ error: e.message, pageErrors }));
+  code = 1;
+} finally {
+  clearTimeout(killAll);
+  for (const b of browsers) {
+    try { await b.close(); } catch (e) { b.process()?.kill('SIGKILL'); }
+    fs.rmSync(b.udd, { recursive: true, force: true });
+  }
+}
+process.exit(code);
