@@ -116,7 +116,9 @@ START_TEST(presence_on_join_and_leave)
 	ck_assert_int_eq(rooms_leave(&S, &W[1], "lobby", &why), -1);
 	/* the last member leaving deletes the room */
 	rooms_leave_all(&S, &W[0]);
-	ck_assert_uint_eq(json_array_size(rooms_list(&S)), 0);
+	j = rooms_list(&S);
+	ck_assert_uint_eq(json_array_size(j), 0);
+	json_decref(j);
 }
 END_TEST
 
