@@ -21,7 +21,6 @@ struct limits {
 	int consent_timeout_s;      /* no valid STUN check for this long ends a connection */
 	int handshake_timeout_s;    /* flow/offer to connected */
 	int max_pending_offers;     /* HTTP offers awaiting the first STUN check */
-	int offer_timeout_s;        /* how long an answered offer waits for ICE */
 	int max_offer_bytes;        /* HTTP body limit for POST /v1/offer */
 	int http_timeout_s;         /* HTTP request timeout */
 	int max_control_clients;
