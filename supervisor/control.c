@@ -40,11 +40,13 @@ json_t *
 control_status(struct sup *s)
 {
 	char buf[ADDR_STRLEN];
-	json_t *udp = json_array(), *c;
+	json_t *udp = json_array(), *maddrs = json_array(), *c;
 	struct counters *k = &s->c;
 
 	for (int i = 0; i < s->nlisteners; i++)
 		json_array_append_new(udp, json_string(addr_format(&s->listeners[i].bound, buf, sizeof(buf))));
+	for (int i = 0; i < s->nmultiaddrs; i++)
+		json_array_append_new(maddrs, json_string(s->multiaddrs[i]));
 	c = json_pack("{sI sI sI sI sI sI sI sI sI sI sI sI sI sI sI sI sI sI sI sI sI sI sI sI sI sI sI sI sI sI}",
 	    "dgrams_in", (json_int_t)k->dgrams_in, "dgrams_out", (json_int_t)k->dgrams_out,
 	    "bytes_in", (json_int_t)k->bytes_in, "bytes_out", (json_int_t)k->bytes_out,
@@ -74,13 +76,14 @@ control_status(struct sup *s)
 	    "room_lost", (json_int_t)k->room_lost,
 	    "room_rate_limited", (json_int_t)k->room_rate_limited,
 	    "room_refused", (json_int_t)k->room_refused);
-	return json_pack("{ss sI sI so so? so s{sI sI sI sI sI sI sI sI sI} so sb}",
+	return json_pack("{ss sI sI so so? so ss s{sI sI sI sI sI sI sI sI sI} so sb}",
 	    "version", PACKAGE_VERSION,
 	    "uptime_s", (json_int_t)((now_ms() - s->start_ms) / 1000),
 	    "pid", (json_int_t)getpid(),
 	    "udp", udp,
 	    "http", s->http ? json_string(addr_format(&s->http_bound, buf, sizeof(buf))) : NULL,
-	    "multiaddrs", json_array(),
+	    "multiaddrs", maddrs,
+	    "peer_id", s->peer_id,
 	    "workers",
 	    "active", (json_int_t)(s->nworkers - s->nidle - s->nspawning),
 	    "idle", (json_int_t)s->nidle,

@@ -11,6 +11,8 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 
+#include "common/multiformats.h"
+
 struct identity {
 	EVP_PKEY *key;
 	uint8_t pub[32];
@@ -131,4 +133,29 @@ identity_sign_noise(const struct identity *id, const uint8_t *msg, size_t len, u
 	    EVP_DigestSign(c, sig, &siglen, msg, len) == 1 && siglen == 64;
 	EVP_MD_CTX_free(c);
 	return ok ? 0 : -1;
+}
+
+int
+identity_peer_id(const struct identity *id, char *out, size_t cap)
+{
+	uint8_t pb[IDENTITY_PUBKEY_PB_LEN];
+	struct mf_peerid pid;
+
+	identity_pubkey_pb(id, pb);
+	if (mf_peerid_from_pubkey(pb, sizeof(pb), &pid) < 0)
+		return -1;
+	return mf_peerid_to_text(&pid, out, cap) < 0 ? -1 : 0;
+}
+
+int
+identity_multiaddr(const struct identity *id, const struct addr *a, const uint8_t cert_fp[32],
+    char *out, size_t cap)
+{
+	uint8_t pb[IDENTITY_PUBKEY_PB_LEN];
+	struct mf_peerid pid;
+
+	identity_pubkey_pb(id, pb);
+	if (mf_peerid_from_pubkey(pb, sizeof(pb), &pid) < 0)
+		return -1;
+	return mf_maddr_webrtc_direct(a, cert_fp, &pid, out, cap) < 0 ? -1 : 0;
 }

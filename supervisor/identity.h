@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/addr.h"
+
 #define IDENTITY_NOISE_PREFIX "noise-libp2p-static-key:"
 #define IDENTITY_NOISE_MSG_LEN (24 + 32)
 #define IDENTITY_PUBKEY_PB_LEN 36     /* 08 01 12 20 <32> */
@@ -22,5 +24,10 @@ void identity_free(struct identity *id);
 void identity_pubkey_pb(const struct identity *id, uint8_t out[IDENTITY_PUBKEY_PB_LEN]);
 /* Sign msg only if it is exactly "noise-libp2p-static-key:" || 32 bytes. */
 int identity_sign_noise(const struct identity *id, const uint8_t *msg, size_t len, uint8_t sig[64]);
+/* The peer id text ("12D3KooW..."). 0 or -1. */
+int identity_peer_id(const struct identity *id, char *out, size_t cap);
+/* WebRTC Direct multiaddr of one UDP address with our certhash and peer id. */
+int identity_multiaddr(const struct identity *id, const struct addr *a, const uint8_t cert_fp[32],
+    char *out, size_t cap);
 
 #endif

@@ -3,6 +3,7 @@
  * pool -> event loop), signals (TERM/INT stop, HUP reload), orderly exit. */
 #include <errno.h>
 #include <getopt.h>
+#include <ifaddrs.h>
 #include <libgen.h>
 #include <limits.h>
 #include <signal.h>
@@ -24,7 +25,7 @@
 enum {
 	OPT_UDP = 256, OPT_HTTP, OPT_CONTROL, OPT_STATE_DIR, OPT_RUN_DIR, OPT_USER,
 	OPT_WORKER_USER, OPT_WORKER, OPT_LOG_LEVEL, OPT_VERSION, OPT_HELP, OPT_CHECK_CONFIG,
-	OPT_CHROOT_DIR, OPT_WEB_ROOT,
+	OPT_CHROOT_DIR, OPT_WEB_ROOT, OPT_PRINT_MULTIADDR,
 };
 
 /* Which fields the command line set: re-applied over the file on reload. */
@@ -43,7 +44,8 @@ usage(FILE *f)
 	    "usage: rtcd [-c FILE] [--udp ADDR:PORT]... [--http ADDR:PORT|off] [--control PATH]\n"
 	    "            [--state-dir DIR] [--run-dir DIR] [--chroot-dir DIR] [--user NAME]\n"
 	    "            [--worker-user NAME] [--worker PATH] [--web-root DIR]\n"
-	    "            [--log-level error|warn|info|debug] [--check-config] [--version] [--help]\n"
+	    "            [--log-level error|warn|info|debug] [--check-config] [--print-multiaddr]\n"
+	    "            [--version] [--help]\n"
 	    "With no config file rtcd runs on its embedded defaults: UDP 127.0.0.1:9000,\n"
 	    "HTTP 127.0.0.1:8080, control socket run/control.sock, state in ./state.\n"
 	    "Port 0 means an ephemeral port; the bound addresses are logged and shown by\n"
@@ -98,6 +100,7 @@ parse_args(int argc, char **argv, struct config *cli, int *check_only)
 		{ "web-root", required_argument, NULL, OPT_WEB_ROOT },
 		{ "log-level", required_argument, NULL, OPT_LOG_LEVEL },
 		{ "check-config", no_argument, NULL, OPT_CHECK_CONFIG },
+		{ "print-multiaddr", no_argument, NULL, OPT_PRINT_MULTIADDR },
 		{ "version", no_argument, NULL, OPT_VERSION },
 		{ "help", no_argument, NULL, OPT_HELP },
 		{ NULL, 0, NULL, 0 },
@@ -181,6 +184,9 @@ parse_args(int argc, char **argv, struct config *cli, int *check_only)
 			break;
 		case OPT_CHECK_CONFIG:
 			*check_only = 1;
+			break;
+		case OPT_PRINT_MULTIADDR:
+			*check_only = 2;
 			break;
 		case OPT_VERSION:
 			printf("rtcd %s\n", PACKAGE_VERSION);
@@ -307,11 +313,69 @@ load_identity(struct sup *s, char *err, size_t errlen)
 	s->id = identity_load(s->cfg.state_dir, err, errlen);
 	if (s->id == NULL)
 		return -1;
-	if (cert_fingerprint_sha256(s->cert_der, cl, fp) == 0) {
-		cert_fingerprint_hex(fp, hex);
-		log_info("DTLS certificate sha-256 %s", hex);
+	if (cert_fingerprint_sha256(s->cert_der, cl, fp) < 0 ||
+	    identity_peer_id(s->id, s->peer_id, sizeof(s->peer_id)) < 0) {
+		snprintf(err, errlen, "cannot derive the certificate fingerprint or peer id");
+		return -1;
 	}
+	memcpy(s->cert_fp, fp, sizeof(fp));
+	cert_fingerprint_hex(fp, hex);
+	log_info("DTLS certificate sha-256 %s; libp2p peer id %s", hex, s->peer_id);
 	return 0;
+}
+
+static void
+make_multiaddrs(struct sup *s)
+{
+	s->nmultiaddrs = 0;
+	for (int i = 0; i < s->ncands && s->nmultiaddrs < WIRE_MAX_CANDS; i++)
+		if (identity_multiaddr(s->id, &s->cands[i], s->cert_fp, s->multiaddrs[s->nmultiaddrs],
+		    sizeof(s->multiaddrs[0])) == 0)
+			s->nmultiaddrs++;
+}
+
+/* --print-multiaddr: the addresses a dialer needs, from the configured
+ * listeners (wildcards expanded to interface addresses), without starting. */
+static int
+print_multiaddrs(struct sup *s)
+{
+	struct ifaddrs *ifa = NULL;
+	int printed = 0;
+
+	for (int i = 0; i < s->cfg.nudp; i++) {
+		struct addr a = s->cfg.udp[i];
+		char out[300];
+		if (a.port == 0) {
+			fprintf(stderr, "rtcd: udp %d has port 0 (ephemeral): no stable address to print\n", i);
+			continue;
+		}
+		if (!addr_is_any(&a)) {
+			if (identity_multiaddr(s->id, &a, s->cert_fp, out, sizeof(out)) == 0) {
+				printf("%s\n", out);
+				printed++;
+			}
+			continue;
+		}
+		if (ifa == NULL && getifaddrs(&ifa) < 0)
+			continue;
+		for (struct ifaddrs *i2 = ifa; i2; i2 = i2->ifa_next) {
+			struct addr b;
+			if (i2->ifa_addr == NULL || i2->ifa_addr->sa_family != a.family ||
+			    addr_from_sockaddr(&b, i2->ifa_addr, a.family == AF_INET ?
+			    sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6)) < 0)
+				continue;
+			if (b.family == AF_INET6 && b.ip[0] == 0xfe && (b.ip[1] & 0xc0) == 0x80)
+				continue;
+			b.port = a.port;
+			if (identity_multiaddr(s->id, &b, s->cert_fp, out, sizeof(out)) == 0) {
+				printf("%s\n", out);
+				printed++;
+			}
+		}
+	}
+	if (ifa)
+		freeifaddrs(ifa);
+	return printed ? 0 : 1;
 }
 
 static void
@@ -411,6 +475,16 @@ main(int argc, char **argv)
 		fprintf(stderr, "rtcd: config error: %s\n", err);
 		return 2;
 	}
+	if (check_only == 2) {
+		log_set_level(LOG_LVL_WARN);
+		if (make_dir(s->cfg.state_dir, 0700) < 0 || load_identity(s, err, sizeof(err)) < 0) {
+			fprintf(stderr, "rtcd: identity: %s\n", err);
+			return 1;
+		}
+		check_only = print_multiaddrs(s);
+		identity_free(s->id);
+		return check_only;
+	}
 	if (check_only) {
 		json_t *j = config_to_json(&s->cfg);
 		json_dumpf(j, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
@@ -458,6 +532,9 @@ main(int argc, char **argv)
 	s->ncands = listener_candidates(s, s->cands, WIRE_MAX_CANDS);
 	for (int i = 0; i < s->ncands; i++)
 		log_debug("ICE host candidate %s", addr_format(&s->cands[i], buf, sizeof(buf)));
+	make_multiaddrs(s);
+	for (int i = 0; i < s->nmultiaddrs; i++)
+		log_info("libp2p WebRTC Direct: %s", s->multiaddrs[i]);
 	if (privdrop_supervisor(s, err, sizeof(err)) < 0) {
 		log_error("%s", err);
 		return 1;

@@ -125,6 +125,10 @@ struct sup {
 	struct listener listeners[SUP_MAX_LISTENERS];
 	struct addr cands[WIRE_MAX_CANDS];   /* ICE host candidates (wildcards expanded) */
 	int ncands;
+	char multiaddrs[WIRE_MAX_CANDS][300];   /* WebRTC Direct address of each candidate */
+	int nmultiaddrs;
+	char peer_id[64];
+	uint8_t cert_fp[32];
 	struct counters c;
 	uint64_t start_ms;
 	uid_t worker_uid;

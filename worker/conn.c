@@ -14,12 +14,14 @@
 #include <unistd.h>
 
 #include "apps.h"
+#include "common/cert.h"
 #include "common/log.h"
 #include "common/util.h"
 #include "common/wire.h"
 #include "ice.h"
 #include "media.h"
 #include "offer.h"
+#include "p2p/session.h"
 #include "rtc.h"
 
 #define MAX_TUPLES 16
@@ -55,6 +57,7 @@ struct conn {
 	struct rtc *rtc;
 	struct media *media;
 	struct apps *apps;
+	struct p2p_session *p2p;    /* WebRTC Direct mode */
 	uint8_t phase;
 	uint64_t start_ms, handshake_deadline, last_state_ms;
 	struct wire_state st;
@@ -177,6 +180,13 @@ rtc_secure_cb(void *arg)
 
 	if (c->apps)
 		apps_set_dc(c->apps, rtc_dc(c->rtc));
+	if (c->p2p) {
+		uint8_t fp[32];
+		if (rtc_peer_fingerprint(c->rtc, fp) < 0 || p2p_start(c->p2p, rtc_dc(c->rtc), fp) < 0) {
+			conn_close(c, 1, "cannot start the libp2p session");
+			return;
+		}
+	}
 	set_phase(c, PHASE_SCTP);
 }
 
@@ -185,8 +195,13 @@ rtc_ready_cb(void *arg)
 {
 	struct conn *c = arg;
 
-	set_phase(c, PHASE_OPEN);
 	log_debug("transport ready after %llu ms", (unsigned long long)(now_ms() - c->start_ms));
+	if (c->p2p) {
+		/* WebRTC Direct: "open" once Noise authenticated the peer. */
+		p2p_on_ready(c->p2p, now_ms());
+		return;
+	}
+	set_phase(c, PHASE_OPEN);
 }
 
 static void
@@ -200,7 +215,9 @@ ch_open_cb(void *arg, struct dc_channel *ch)
 {
 	struct conn *c = arg;
 
-	if (c->apps)
+	if (c->p2p)
+		p2p_on_open(c->p2p, ch);
+	else if (c->apps)
 		apps_on_open(c->apps, ch);
 }
 
@@ -210,7 +227,9 @@ ch_msg_cb(void *arg, struct dc_channel *ch, int binary, const uint8_t *p, size_t
 	struct conn *c = arg;
 
 	c->st.msgs_in++;
-	if (c->apps)
+	if (c->p2p)
+		p2p_on_message(c->p2p, ch, binary, p, n, now_ms());
+	else if (c->apps)
 		apps_on_message(c->apps, ch, binary, p, n);
 }
 
@@ -219,7 +238,9 @@ ch_close_cb(void *arg, struct dc_channel *ch)
 {
 	struct conn *c = arg;
 
-	if (c->apps)
+	if (c->p2p)
+		p2p_on_close(c->p2p, ch, now_ms());
+	else if (c->apps)
 		apps_on_close(c->apps, ch);
 }
 
@@ -228,8 +249,63 @@ writable_cb(void *arg)
 {
 	struct conn *c = arg;
 
+	if (c->p2p)
+		p2p_on_writable(c->p2p);
 	if (c->apps)
 		apps_on_writable(c->apps);
+}
+
+/* ---- libp2p session -> supervisor / connection ---- */
+
+static void
+p2p_sign_cb(void *arg, const uint8_t *msg, size_t n)
+{
+	struct wire_msg m;
+
+	wire_init(&m, WIRE_SIGN_REQ, 0);
+	m.data = msg;
+	m.data_len = n;
+	chan_send(arg, &m);
+}
+
+static void
+p2p_auth_cb(void *arg, const char *peer_id)
+{
+	struct conn *c = arg;
+
+	strlcpy_checked(c->st.peer, peer_id, sizeof(c->st.peer));
+	log_info("libp2p peer %s authenticated (Noise) after %llu ms", peer_id,
+	    (unsigned long long)(now_ms() - c->start_ms));
+	set_phase(c, PHASE_OPEN);
+	send_state(c);
+}
+
+static void
+p2p_fail_cb(void *arg, const char *reason)
+{
+	conn_close(arg, 1, reason);
+}
+
+static int
+start_p2p(struct conn *c)
+{
+	struct p2p_cfg pc;
+
+	memset(&pc, 0, sizeof(pc));
+	if (c->hello.pubkey_len != sizeof(pc.identity_pb) ||
+	    cert_fingerprint_sha256(c->hello.cert, c->hello.cert_len, pc.local_fp) < 0)
+		return -1;
+	memcpy(pc.identity_pb, c->hello.pubkey, sizeof(pc.identity_pb));
+	for (int i = 0; i < c->hello.ncand && i < P2P_MAX_LISTEN; i++)
+		pc.listen[pc.nlisten++] = c->hello.cand[i];
+	if (c->selected >= 0)
+		pc.observed = c->tuples[c->selected].t.remote;
+	pc.arg = c;
+	pc.sign = p2p_sign_cb;
+	pc.on_auth = p2p_auth_cb;
+	pc.on_fail = p2p_fail_cb;
+	c->p2p = p2p_new(&pc);
+	return c->p2p ? 0 : -1;
 }
 
 static void
@@ -354,6 +430,11 @@ arm_timer(struct conn *c)
 		if (t < next)
 			next = t;
 	}
+	if (c->p2p) {
+		uint64_t t = p2p_next_deadline(c->p2p);
+		if (t < next)
+			next = t;
+	}
 	if (next == UINT64_MAX)
 		return;
 	next = next > now ? next - now : 0;
@@ -446,6 +527,11 @@ on_dgram(struct conn *c, const struct wire_msg *m)
 	if (ts->bind != BIND_ACKED || m->data_len > MEDIA_BUF - 256)
 		return;
 	if (c->rtc == NULL && c->hello.mode == WIRE_MODE_DIRECT && b0 >= 20 && b0 <= 63) {
+		c->selected = (int)(ts - c->tuples);
+		if (start_p2p(c) < 0) {
+			conn_close(c, 1, "cannot create the libp2p session");
+			return;
+		}
 		if (start_transport(c) < 0)
 			return;
 	}
@@ -565,6 +651,10 @@ dispatch(struct conn *c, const uint8_t *buf, size_t n)
 	case WIRE_SHUTDOWN:
 		conn_close(c, 0, "shutdown requested");
 		break;
+	case WIRE_SIGN_RESP:
+		if (c->p2p)
+			p2p_on_signature(c->p2p, m.data, m.data_len, now_ms());
+		break;
 	case WIRE_ROOM_DELIVER:
 		if (c->apps)
 			apps_on_deliver(c->apps, m.u.deliver.room, m.u.deliver.from_conn,
@@ -637,6 +727,8 @@ on_timer(evutil_socket_t fd, short ev, void *arg)
 	}
 	if (c->rtc)
 		rtc_on_timer(c->rtc, now);
+	if (c->p2p && !c->done)
+		p2p_on_timer(c->p2p, now);
 	if (c->done)
 		return;
 	if (now >= c->last_state_ms + STATE_INTERVAL_MS)
@@ -669,6 +761,8 @@ conn_run(struct event_base *base, int chan_fd)
 	/* Tear down in order so sanitizer builds see no leaks. */
 	if (c->apps)
 		apps_free(c->apps);
+	if (c->p2p)
+		p2p_free(c->p2p);
 	if (c->media)
 		media_free(c->media);
 	if (c->rtc)

@@ -13,7 +13,7 @@ from rtcdtest import SRC, Daemon, fail, log, main, wait_for
 
 def run_scenario(d, name, timeout=170):
     url = "http://%s:%d" % d.http
-    p = subprocess.run(["node", os.path.join(SRC, "tests", "integration", "chrome.mjs"), name, url],
+    p = subprocess.run(["node", os.path.join(SRC, "web-demo", "test", "chrome.mjs"), name, url],
                        capture_output=True, text=True, timeout=timeout,
                        env=dict(os.environ, RTCD_SRCDIR=SRC))
     out = p.stdout + p.stderr

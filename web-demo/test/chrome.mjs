@@ -3,14 +3,11 @@
 //   node chrome.mjs <scenario> <base-url>
 // Prints progress lines and one final line: RESULT <json>. Exit 0 = pass.
 // Every wait is bounded; a global timer kills everything after 150 s.
-import { createRequire } from 'node:module';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
-const SRC = process.env.RTCD_SRCDIR || path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
-const require = createRequire(path.join(SRC, 'web-demo', 'package.json'));
-const puppeteer = require('puppeteer-core');
+import puppeteer from 'puppeteer-core';
 
 const [scenario, base] = process.argv.slice(2);
 const browsers = [];
