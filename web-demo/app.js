@@ -93,6 +93,7 @@ function startPing() {
       $('ping-last').textContent = `${ms.toFixed(2)} ms`;
       drawPings();
     } catch (e) {
+      demo.pingErrors = (demo.pingErrors || 0) + 1;
       $('ping-last').textContent = `ping failed: ${e.message}`;
     }
   }, 1000);
@@ -100,10 +101,11 @@ function startPing() {
 function stopPing() { if (pingTimer) clearInterval(pingTimer); pingTimer = null; }
 
 function setConnected(on) {
+  const chat = on && demo.session && demo.session.chat;
   $('connect-btn').disabled = on;
   $('disconnect-btn').disabled = !on;
-  $('chat-text').disabled = !on;
-  $('chat-send').disabled = !on;
+  $('chat-text').disabled = !chat;
+  $('chat-send').disabled = !chat;
   $('mode').disabled = on;
 }
 
@@ -134,14 +136,14 @@ async function connect() {
       const addr = $('multiaddr').value.trim();
       if (!addr) throw new Error('no multiaddr: the server did not publish one');
       s = await p2p.connectLibp2p(addr, { room, name });
-      s.chat.on(onChatEvent);
+      if (s.chat) s.chat.on(onChatEvent);
       setStatus(`connected to ${s.remotePeer} over WebRTC Direct in ${s.setupMs.toFixed(0)} ms`, 'ok');
     }
     s.room = room;
     s.name = name;
     demo.session = s;
     demo.mode = mode;
-    $('chat-room').textContent = `room ${room} as ${name}`;
+    $('chat-room').textContent = s.chat ? `room ${room} as ${name}` : '';
     setConnected(true);
     startPing();
   } catch (e) {

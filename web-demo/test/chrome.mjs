@@ -17,7 +17,7 @@ const killAll = setTimeout(() => {
   console.log('ERROR global timeout');
   for (const b of browsers) b.process()?.kill('SIGKILL');
   process.exit(2);
-}, 150000);
+}, Number(process.env.CHROME_TIMEOUT_MS || 150000));
 
 async function launch(tag) {
   const udd = fs.mkdtempSync(path.join(os.tmpdir(), 'rtcd-chr-'));
@@ -70,7 +70,74 @@ async function waitMessages(page, texts, ms = 10000) {
 
 function check(cond, msg) { if (!cond) throw new Error(msg); }
 
+async function connectP2p(page) {
+  await page.waitForFunction(() => document.getElementById('multiaddr').value !== '', { timeout: 10000 });
+  return connect(page);
+}
+
+const sleep = (ms) => new Promise((ok) => setTimeout(ok, ms));
+
 const scenarios = {
+  // js-libp2p in Chromium dials the printed multiaddr (filled from
+  // /v1/info), identifies, pings 20 times, opens and closes 50 streams.
+  async 'p2p-basic'() {
+    const b = await launch('p2p');
+    const page = await openDemo(b, { mode: 'libp2p', name: 'p2p' });
+    const status = await connectP2p(page);
+    const r = await page.evaluate(async () => {
+      const s = window.demo.session;
+      const rtts = [];
+      for (let i = 0; i < 20; i++) rtts.push(await s.ping());
+      const id = await s.identify();
+      const streams = await s.streams(50);
+      return { rtts, id, streams, setupMs: s.setupMs, remotePeer: s.remotePeer };
+    });
+    check(r.rtts.length === 20, 'pings missing');
+    check(r.id.agent && r.id.agent.startsWith('rtcd/'), `identify agent ${r.id.agent}`);
+    check(r.id.protocols.includes('/ipfs/ping/1.0.0'), 'identify protocols');
+    check(r.streams === 50, 'streams');
+    return { status, ...r };
+  },
+
+  // The seed scenario: two browsers connected and pinging; the browser
+  // process of the first is killed; the second keeps pinging with no error
+  // for 30 s; a third dials; then kill-and-redial ten more times.
+  async 'p2p-kill'() {
+    const ba = await launch('p2p-a'), bb = await launch('p2p-b');
+    const pa = await openDemo(ba, { mode: 'libp2p', name: 'a' });
+    const pb = await openDemo(bb, { mode: 'libp2p', name: 'b' });
+    await connectP2p(pa);
+    await connectP2p(pb);
+    await sleep(2500);
+    ba.process().kill('SIGKILL');
+    browsers.splice(browsers.indexOf(ba), 1);
+    console.log('killed browser a; b keeps pinging for 30 s');
+    const before = await pb.evaluate(() => window.demo.pings.length);
+    await sleep(30000);
+    const after = await pb.evaluate(() => ({ n: window.demo.pings.length, errors: window.demo.pingErrors || 0,
+      conn: window.demo.session.conn.status, demoErrors: window.demo.errors }));
+    check(after.errors === 0, `b saw ${after.errors} ping failures`);
+    check(after.n - before >= 25, `b pinged only ${after.n - before} times in 30 s`);
+    check(after.demoErrors.length === 0, `b errors: ${after.demoErrors}`);
+    const bc = await launch('p2p-c');
+    const pc = await openDemo(bc, { mode: 'libp2p', name: 'c' });
+    await connectP2p(pc);
+    const cPing = await pc.evaluate(() => window.demo.session.ping());
+    let redials = 0;
+    for (let i = 0; i < 10; i++) {
+      const bx = await launch(`p2p-x${i}`);
+      const px = await openDemo(bx, { mode: 'libp2p', name: `x${i}` });
+      await connectP2p(px);
+      await px.evaluate(() => window.demo.session.ping());
+      bx.process().kill('SIGKILL');
+      browsers.splice(browsers.indexOf(bx), 1);
+      redials++;
+    }
+    const final = await pb.evaluate(() => ({ errors: window.demo.pingErrors || 0, ping: window.demo.session.ping() }));
+    check(final.errors === 0, `b saw ping failures during the kill loop`);
+    return { bPings: after.n - before, cPing, redials };
+  },
+
   // One page: connect over plain WebRTC, echo 200 messages of random sizes
   // (text and binary up to 64 KiB) through the "echo" channel, content checked.
   async echo() {
