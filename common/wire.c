@@ -54,6 +54,8 @@ wire_init(struct wire_msg *m, uint16_t type, uint32_t tuple_id)
 	m->tuple_id = tuple_id;
 	m->data = NULL;
 	m->data_len = 0;
+	m->gossip = NULL;
+	m->gossip_len = 0;
 }
 
 /* Strings: u16 length, bytes, no NUL, at most max. */
@@ -133,6 +135,31 @@ get_addr(struct rd *r, struct addr *a)
 	rd_copy(r, a->ip, 16);
 	if (a->family != AF_INET && a->family != AF_INET6)
 		r->err = 1;
+}
+
+/* A u16-length blob kept as a view (the gossip message). */
+static void
+put_view16(struct wr *w, const uint8_t *p, size_t n, size_t max)
+{
+	if (n > max || n > 0xFFFF) {
+		w->err = 1;
+		return;
+	}
+	wr_u16(w, (uint16_t)n);
+	wr_bytes(w, p, n);
+}
+
+static void
+get_view16(struct rd *r, const uint8_t **p, size_t *n, size_t max)
+{
+	*n = rd_u16(r);
+	if (*n > max) {
+		r->err = 1;
+		*n = 0;
+		*p = NULL;
+		return;
+	}
+	*p = *n ? rd_bytes(r, *n) : NULL;
 }
 
 /* Variable payload that fills the rest of the message. */
@@ -254,14 +281,19 @@ encode_body(struct wr *w, const struct wire_msg *m)
 		put_str(w, m->u.room, WIRE_MAX_NAME);
 		break;
 	case WIRE_ROOM_JOIN:      /* room + member info (JSON object, may be empty) */
-	case WIRE_ROOM_PUBLISH:   /* room + message */
 		put_str(w, m->u.room, WIRE_MAX_NAME);
+		put_data(w, m, WIRE_MAX_BLOB);
+		break;
+	case WIRE_ROOM_PUBLISH:   /* room + gossip message + chat JSON */
+		put_str(w, m->u.room, WIRE_MAX_NAME);
+		put_view16(w, m->gossip, m->gossip_len, WIRE_MAX_GOSSIP);
 		put_data(w, m, WIRE_MAX_BLOB);
 		break;
 	case WIRE_ROOM_DELIVER:
 		put_str(w, m->u.deliver.room, WIRE_MAX_NAME);
 		wr_u32(w, m->u.deliver.lost);
 		wr_u32(w, m->u.deliver.from_conn);
+		put_view16(w, m->gossip, m->gossip_len, WIRE_MAX_GOSSIP);
 		put_data(w, m, WIRE_MAX_BLOB);
 		break;
 	default:
@@ -328,14 +360,19 @@ decode_body(struct rd *r, struct wire_msg *m)
 		get_str(r, m->u.room, WIRE_MAX_NAME);
 		break;
 	case WIRE_ROOM_JOIN:
+		get_str(r, m->u.room, WIRE_MAX_NAME);
+		get_data(r, m, WIRE_MAX_BLOB, 0);
+		break;
 	case WIRE_ROOM_PUBLISH:
 		get_str(r, m->u.room, WIRE_MAX_NAME);
+		get_view16(r, &m->gossip, &m->gossip_len, WIRE_MAX_GOSSIP);
 		get_data(r, m, WIRE_MAX_BLOB, 0);
 		break;
 	case WIRE_ROOM_DELIVER:
 		get_str(r, m->u.deliver.room, WIRE_MAX_NAME);
 		m->u.deliver.lost = rd_u32(r);
 		m->u.deliver.from_conn = rd_u32(r);
+		get_view16(r, &m->gossip, &m->gossip_len, WIRE_MAX_GOSSIP);
 		get_data(r, m, WIRE_MAX_BLOB, 0);
 		break;
 	default:
@@ -382,6 +419,8 @@ wire_decode(const uint8_t *in, size_t n, struct wire_msg *m, const char **why)
 	memcpy(&m->tuple_id, in + 8, 4);
 	m->data = NULL;
 	m->data_len = 0;
+	m->gossip = NULL;
+	m->gossip_len = 0;
 	if (wire_sender(m->type) == 0) {
 		*why = "unknown type";
 		return -1;

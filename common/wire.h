@@ -25,6 +25,7 @@
 #define WIRE_MAX_KEY 512             /* DER private key */
 #define WIRE_MAX_CANDS 8             /* UDP listener addresses for the answer */
 #define WIRE_MAX_PUBKEY 64
+#define WIRE_MAX_GOSSIP (20 * 1024)  /* one signed pubsub Message */
 
 enum wire_type {
 	WIRE_READY = 1,     /* W->S: sandboxed and waiting */
@@ -107,6 +108,10 @@ struct wire_msg {
 	 * On decode it points into the input buffer. */
 	const uint8_t *data;
 	size_t data_len;
+	/* ROOM_PUBLISH/DELIVER: the signed libp2p pubsub Message carrying the
+	 * same chat message (empty when none), for WebRTC Direct peers. */
+	const uint8_t *gossip;
+	size_t gossip_len;
 };
 
 /* Which side may send a type: 'S' supervisor, 'W' worker, 0 invalid. */

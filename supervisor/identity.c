@@ -7,15 +7,18 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 
 #include "common/multiformats.h"
+#include "common/pubsub.h"
 
 struct identity {
 	EVP_PKEY *key;
 	uint8_t pub[32];
+	uint64_t pubsub_seqno;     /* monotonic, seeded from the wall clock (ns) */
 };
 
 static int
@@ -158,4 +161,52 @@ identity_multiaddr(const struct identity *id, const struct addr *a, const uint8_
 	if (mf_peerid_from_pubkey(pb, sizeof(pb), &pid) < 0)
 		return -1;
 	return mf_maddr_webrtc_direct(a, cert_fp, &pid, out, cap) < 0 ? -1 : 0;
+}
+
+static int
+ed25519_sign(const struct identity *id, const uint8_t *msg, size_t len, uint8_t sig[64])
+{
+	EVP_MD_CTX *c = EVP_MD_CTX_new();
+	size_t siglen = 64;
+	int ok;
+
+	if (c == NULL)
+		return -1;
+	ok = EVP_DigestSignInit(c, NULL, NULL, NULL, id->key) == 1 &&
+	    EVP_DigestSign(c, sig, &siglen, msg, len) == 1 && siglen == 64;
+	EVP_MD_CTX_free(c);
+	return ok ? 0 : -1;
+}
+
+int
+identity_pubsub_message(struct identity *id, const char *topic, const uint8_t *data, size_t len,
+    uint8_t *out, size_t cap)
+{
+	uint8_t pb[IDENTITY_PUBKEY_PB_LEN], from[2 + IDENTITY_PUBKEY_PB_LEN], seq[8], sig[64];
+	static uint8_t input[PUBSUB_SIGN_PREFIX_LEN + PUBSUB_MAX_MSG];
+	struct pubsub_msg m;
+	struct timespec ts;
+	int n;
+
+	if (id->pubsub_seqno == 0) {
+		clock_gettime(CLOCK_REALTIME, &ts);
+		id->pubsub_seqno = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+	}
+	id->pubsub_seqno++;
+	for (int i = 0; i < 8; i++)
+		seq[i] = (uint8_t)(id->pubsub_seqno >> (56 - 8 * i));
+	identity_pubkey_pb(id, pb);
+	from[0] = 0x00;   /* identity multihash: the key is short enough to inline */
+	from[1] = IDENTITY_PUBKEY_PB_LEN;
+	memcpy(from + 2, pb, sizeof(pb));
+	memset(&m, 0, sizeof(m));
+	m.from = (struct pubsub_bytes){ from, sizeof(from), 1 };
+	m.data = (struct pubsub_bytes){ data, len, 1 };
+	m.seqno = (struct pubsub_bytes){ seq, sizeof(seq), 1 };
+	m.topic = (struct pubsub_bytes){ (const uint8_t *)topic, strlen(topic), 1 };
+	n = pubsub_sign_input(&m, input, sizeof(input));
+	if (n < 0 || ed25519_sign(id, input, (size_t)n, sig) < 0)
+		return -1;
+	m.signature = (struct pubsub_bytes){ sig, sizeof(sig), 1 };
+	return pubsub_msg_encode(&m, 1, out, cap);
 }

@@ -24,6 +24,12 @@ void identity_free(struct identity *id);
 void identity_pubkey_pb(const struct identity *id, uint8_t out[IDENTITY_PUBKEY_PB_LEN]);
 /* Sign msg only if it is exactly "noise-libp2p-static-key:" || 32 bytes. */
 int identity_sign_noise(const struct identity *id, const uint8_t *msg, size_t len, uint8_t sig[64]);
+/* Build and sign a libp2p pubsub Message (StrictSign) authored by this
+ * server: from = our peer id, seqno = a monotonic counter, topic, data.
+ * Used for chat messages from plain WebRTC peers and presence events, so
+ * libp2p peers can verify them. Length written to out, or -1. */
+int identity_pubsub_message(struct identity *id, const char *topic, const uint8_t *data, size_t len,
+    uint8_t *out, size_t cap);
 /* The peer id text ("12D3KooW..."). 0 or -1. */
 int identity_peer_id(const struct identity *id, char *out, size_t cap);
 /* WebRTC Direct multiaddr of one UDP address with our certhash and peer id. */

@@ -7,7 +7,9 @@
 
 #include "common/htab.h"
 #include "common/log.h"
+#include "common/pubsub.h"
 #include "common/util.h"
+#include "identity.h"
 #include "sup.h"
 
 #define MAX_INFO 512
@@ -86,10 +88,12 @@ find_member(struct room *r, struct worker *w)
 	return NULL;
 }
 
-/* Send one delivery; a full channel loses it (counted, reported later). */
+/* Send one delivery; a full channel loses it (counted, reported later).
+ * The gossip blob (a signed libp2p pubsub Message) goes only to WebRTC
+ * Direct workers; plain WebRTC ones use the JSON. */
 static void
 deliver(struct sup *s, struct room *r, struct worker *to, uint32_t from_conn,
-    const uint8_t *p, size_t n)
+    const uint8_t *p, size_t n, const uint8_t *g, size_t gn)
 {
 	struct wire_msg m;
 
@@ -99,6 +103,10 @@ deliver(struct sup *s, struct room *r, struct worker *to, uint32_t from_conn,
 	m.u.deliver.from_conn = from_conn;
 	m.data = p;
 	m.data_len = n;
+	if (to->mode == WIRE_MODE_DIRECT) {
+		m.gossip = g;
+		m.gossip_len = gn;
+	}
 	if (workers_send(to, &m) < 0) {
 		to->room_lost++;
 		r->lost++;
@@ -107,6 +115,18 @@ deliver(struct sup *s, struct room *r, struct worker *to, uint32_t from_conn,
 	}
 	r->delivered++;
 	s->c.room_delivered++;
+}
+
+/* A gossip copy of a server-authored JSON event, signed by our identity. */
+static int
+server_gossip(struct sup *s, struct room *r, const char *text, uint8_t *out, size_t cap)
+{
+	char topic[WIRE_MAX_NAME + 8];
+
+	if (s->id == NULL)
+		return 0;
+	snprintf(topic, sizeof(topic), "%s%s", PUBSUB_TOPIC_PREFIX, r->name);
+	return identity_pubsub_message(s->id, topic, (const uint8_t *)text, strlen(text), out, cap);
 }
 
 static void
@@ -122,8 +142,10 @@ presence(struct sup *s, struct room *r, const char *event, json_t *who)
 	    "who", who, "members", members);
 	text = ev ? json_dumps(ev, JSON_COMPACT) : NULL;
 	if (text) {
+		static uint8_t g[WIRE_MAX_GOSSIP];
+		int gn = server_gossip(s, r, text, g, sizeof(g));
 		LIST_FOREACH(m, &r->members, link)
-			deliver(s, r, m->w, 0, (const uint8_t *)text, strlen(text));
+			deliver(s, r, m->w, 0, (const uint8_t *)text, strlen(text), g, gn > 0 ? (size_t)gn : 0);
 	}
 	free(text);
 	json_decref(ev);
@@ -272,10 +294,12 @@ rate_ok(struct sup *s, struct worker *w)
 
 int
 rooms_publish(struct sup *s, struct worker *w, const char *name, const uint8_t *msg,
-    size_t len, const char **why)
+    size_t len, const uint8_t *gossip, size_t glen, const char **why)
 {
 	struct room *r = htab_get(rooms, name, strlen(name));
 	struct member *m;
+	static uint8_t g[WIRE_MAX_GOSSIP];
+	static char text[WIRE_MAX_BLOB + 1];
 
 	if (r == NULL || find_member(r, w) == NULL)
 		return *why = "not a member", -1;
@@ -288,11 +312,21 @@ rooms_publish(struct sup *s, struct worker *w, const char *name, const uint8_t *
 		s->c.room_rate_limited++;
 		return *why = "publish rate limit", -1;
 	}
+	/* A WebRTC Direct worker forwards its peer's own signed message; for a
+	 * plain WebRTC peer we author one (a plain worker's gossip is ignored). */
+	if (w->mode != WIRE_MODE_DIRECT || glen == 0) {
+		int gn;
+		memcpy(text, msg, len);
+		text[len] = '\0';
+		gn = server_gossip(s, r, text, g, sizeof(g));
+		gossip = g;
+		glen = gn > 0 ? (size_t)gn : 0;
+	}
 	r->published++;
 	s->c.room_published++;
 	LIST_FOREACH(m, &r->members, link)
 		if (m->w != w)
-			deliver(s, r, m->w, w->id, msg, len);
+			deliver(s, r, m->w, w->id, msg, len, gossip, glen);
 	return 0;
 }
 

@@ -21,7 +21,7 @@ int rooms_join(struct sup *s, struct worker *w, const char *room, const uint8_t 
     size_t infolen, const char **why);
 int rooms_leave(struct sup *s, struct worker *w, const char *room, const char **why);
 int rooms_publish(struct sup *s, struct worker *w, const char *room, const uint8_t *msg,
-    size_t len, const char **why);
+    size_t len, const uint8_t *gossip, size_t glen, const char **why);
 /* A worker ends: leave every room it joined (presence updates go out). */
 void rooms_leave_all(struct sup *s, struct worker *w);
 int rooms_valid_name(const char *room);

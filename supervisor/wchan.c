@@ -200,7 +200,7 @@ dispatch(struct worker *w, const uint8_t *buf, size_t n)
 		int r = m.type == WIRE_ROOM_JOIN ?
 		    rooms_join(s, w, m.u.room, m.data, m.data_len, &refusal) :
 		    m.type == WIRE_ROOM_LEAVE ? rooms_leave(s, w, m.u.room, &refusal) :
-		    rooms_publish(s, w, m.u.room, m.data, m.data_len, &refusal);
+		    rooms_publish(s, w, m.u.room, m.data, m.data_len, m.gossip, m.gossip_len, &refusal);
 		if (r < 0) {
 			s->c.room_refused++;
 			log_debug("conn %u: room %s: %s", w->id, m.u.room, refusal);

@@ -6,7 +6,12 @@ import { webRTCDirect } from '@libp2p/webrtc';
 import { noise } from '@chainsafe/libp2p-noise';
 import { ping } from '@libp2p/ping';
 import { identify } from '@libp2p/identify';
+import { gossipsub } from '@libp2p/gossipsub';
 import { multiaddr } from '@multiformats/multiaddr';
+
+const TOPIC_PREFIX = 'rtcd/';   // room R is gossipsub topic "rtcd/R"
+const enc = new TextEncoder();
+const dec = new TextDecoder();
 
 export async function createNode() {
   return createLibp2p({
@@ -14,8 +19,53 @@ export async function createNode() {
     connectionEncrypters: [noise()],
     // The default browser gater refuses private and loopback addresses.
     connectionGater: { denyDialMultiaddr: () => false },
-    services: { ping: ping(), identify: identify() },
+    services: {
+      ping: ping(),
+      identify: identify(),
+      // rtcd routes the room topics for the browsers connected to it.
+      pubsub: gossipsub({ emitSelf: false, floodPublish: true, globalSignaturePolicy: 'StrictSign' }),
+    },
   });
+}
+
+// Chat over gossipsub: the same JSON as the plain WebRTC "chat" channel.
+function makeChat(node, serverPeer) {
+  const listeners = new Set();
+  const pubsub = node.services.pubsub;
+  pubsub.addEventListener('message', (e) => {
+    const m = e.detail;
+    if (!m.topic.startsWith(TOPIC_PREFIX)) return;
+    const room = m.topic.slice(TOPIC_PREFIX.length);
+    let ev;
+    try { ev = JSON.parse(dec.decode(m.data)); } catch (err) { ev = null; }
+    if (!ev || typeof ev !== 'object' || !ev.type) {
+      // not our JSON: the text of a message from the publishing peer
+      const from = m.type === 'signed' ? m.from.toString().slice(-8) : 'anonymous';
+      ev = { type: 'msg', room, from, text: dec.decode(m.data), ts: Date.now() };
+    }
+    for (const l of listeners) l(ev);
+  });
+  const chat = {
+    name: 'guest',
+    on(fn) { listeners.add(fn); return () => listeners.delete(fn); },
+    async join(room, name) {
+      if (name) chat.name = name;
+      const topic = TOPIC_PREFIX + room;
+      pubsub.subscribe(topic);
+      // publish needs rtcd to be known as a subscriber of the topic
+      for (let i = 0; i < 100; i++) {
+        if (pubsub.getSubscribers(topic).some((p) => p.equals(serverPeer))) return;
+        await new Promise((ok) => setTimeout(ok, 50));
+      }
+      throw new Error(`rtcd did not join topic ${topic}`);
+    },
+    leave(room) { pubsub.unsubscribe(TOPIC_PREFIX + room); },
+    async send(text, room = 'lobby') {
+      const msg = { type: 'msg', room, from: chat.name, text, ts: Date.now() };
+      await pubsub.publish(TOPIC_PREFIX + room, enc.encode(JSON.stringify(msg)));
+    },
+  };
+  return chat;
 }
 
 export async function connectLibp2p(addr, opts = {}) {
@@ -30,10 +80,17 @@ export async function connectLibp2p(addr, opts = {}) {
     throw new Error(`libp2p dial failed: ${e.message}`);
   }
   const setupMs = performance.now() - t0;
+  const chat = makeChat(node, conn.remotePeer);
+  try {
+    await chat.join(opts.room || 'lobby', opts.name);
+  } catch (e) {
+    await node.stop();
+    throw e;
+  }
   return {
     node, conn, setupMs, mode: 'libp2p',
     remotePeer: conn.remotePeer.toString(),
-    chat: null,
+    chat,
     async ping() {
       return node.services.ping.ping(ma, { signal: AbortSignal.timeout(5000) });
     },

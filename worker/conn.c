@@ -67,6 +67,11 @@ struct conn {
 
 static struct conn C;
 
+static void room_join_cb(void *arg, const char *room, const char *info);
+static void room_leave_cb(void *arg, const char *room);
+static void room_publish_gossip_cb(void *arg, const char *room, const uint8_t *p, size_t n,
+    const uint8_t *g, size_t gn);
+
 static void
 chan_send(struct conn *c, const struct wire_msg *m)
 {
@@ -301,6 +306,10 @@ start_p2p(struct conn *c)
 	if (c->selected >= 0)
 		pc.observed = c->tuples[c->selected].t.remote;
 	pc.arg = c;
+	pc.conn_id = c->hello.conn_id;
+	pc.room_join = room_join_cb;
+	pc.room_leave = room_leave_cb;
+	pc.room_publish = room_publish_gossip_cb;
 	pc.sign = p2p_sign_cb;
 	pc.on_auth = p2p_auth_cb;
 	pc.on_fail = p2p_fail_cb;
@@ -342,17 +351,26 @@ room_leave_cb(void *arg, const char *room)
 }
 
 static void
-room_publish_cb(void *arg, const char *room, const uint8_t *p, size_t n)
+room_publish_gossip_cb(void *arg, const char *room, const uint8_t *p, size_t n,
+    const uint8_t *g, size_t gn)
 {
 	struct wire_msg m;
 
-	if (n > WIRE_MAX_BLOB)
+	if (n > WIRE_MAX_BLOB || gn > WIRE_MAX_GOSSIP)
 		return;
 	wire_init(&m, WIRE_ROOM_PUBLISH, 0);
 	strlcpy_checked(m.u.room, room, sizeof(m.u.room));
 	m.data = p;
 	m.data_len = n;
+	m.gossip = g;
+	m.gossip_len = gn;
 	chan_send(arg, &m);
+}
+
+static void
+room_publish_cb(void *arg, const char *room, const uint8_t *p, size_t n)
+{
+	room_publish_gossip_cb(arg, room, p, n, NULL, 0);
 }
 
 static int
@@ -656,7 +674,9 @@ dispatch(struct conn *c, const uint8_t *buf, size_t n)
 			p2p_on_signature(c->p2p, m.data, m.data_len, now_ms());
 		break;
 	case WIRE_ROOM_DELIVER:
-		if (c->apps)
+		if (c->p2p)
+			p2p_on_deliver(c->p2p, m.u.deliver.room, m.gossip, m.gossip_len);
+		else if (c->apps)
 			apps_on_deliver(c->apps, m.u.deliver.room, m.u.deliver.from_conn,
 			    m.u.deliver.lost, m.data, m.data_len);
 		break;

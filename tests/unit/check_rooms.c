@@ -80,6 +80,14 @@ drain(int i)
 		;
 }
 
+/* Without a gossip blob and without an identity: chat JSON only. */
+static int
+rooms_publish_t(struct sup *s, struct worker *w, const char *room, const uint8_t *msg, size_t len,
+    const char **why)
+{
+	return rooms_publish(s, w, room, msg, len, NULL, 0, why);
+}
+
 static int
 join(int i, const char *room, const char *info)
 {
@@ -134,7 +142,7 @@ START_TEST(fan_out_in_order_to_others_only)
 		drain(i);
 	for (int k = 0; k < 200; k++) {
 		snprintf(msg, sizeof(msg), "m%d", k);
-		ck_assert_int_eq(rooms_publish(&S, &W[k % 2], "r1", (const uint8_t *)msg, strlen(msg), &why), 0);
+		ck_assert_int_eq(rooms_publish_t(&S, &W[k % 2], "r1", (const uint8_t *)msg, strlen(msg), &why), 0);
 	}
 	/* worker 2 receives all 200 in publish order, with their publishers */
 	for (int k = 0; k < 200; k++) {
@@ -151,7 +159,7 @@ START_TEST(fan_out_in_order_to_others_only)
 	}
 	ck_assert_int_eq(next(0, &m, t, sizeof(t)), -1);
 	/* a non-member cannot publish */
-	ck_assert_int_eq(rooms_publish(&S, &W[3], "r1", (const uint8_t *)"x", 1, &why), -1);
+	ck_assert_int_eq(rooms_publish_t(&S, &W[3], "r1", (const uint8_t *)"x", 1, &why), -1);
 }
 END_TEST
 
@@ -166,9 +174,9 @@ START_TEST(refusals_and_limits)
 	ck_assert_int_eq(join(0, "ok", "{"), -1);
 	ck_assert_int_eq(join(0, "ok", "{}"), 0);
 	memset(big, 'x', sizeof(big));
-	ck_assert_int_eq(rooms_publish(&S, &W[0], "ok", (const uint8_t *)big,
+	ck_assert_int_eq(rooms_publish_t(&S, &W[0], "ok", (const uint8_t *)big,
 	    (size_t)S.cfg.limits.room_msg_bytes + 1, &why), -1);
-	ck_assert_int_eq(rooms_publish(&S, &W[0], "ok", (const uint8_t *)big, 0, &why), -1);
+	ck_assert_int_eq(rooms_publish_t(&S, &W[0], "ok", (const uint8_t *)big, 0, &why), -1);
 	/* rate: the burst passes, then refusals */
 	S.cfg.limits.room_burst = 10;
 	S.cfg.limits.room_msgs_per_s = 1;
@@ -176,7 +184,7 @@ START_TEST(refusals_and_limits)
 	{
 		int ok = 0;
 		for (int k = 0; k < 50; k++)
-			ok += rooms_publish(&S, &W[0], "ok", (const uint8_t *)"hi", 2, &why) == 0;
+			ok += rooms_publish_t(&S, &W[0], "ok", (const uint8_t *)"hi", 2, &why) == 0;
 		ck_assert_int_le(ok, 11);
 		ck_assert_int_ge(ok, 10);
 	}
@@ -205,14 +213,14 @@ START_TEST(slow_member_loses_and_is_told)
 	memset(msg, 'a', sizeof(msg));
 	S.cfg.limits.room_burst = 100000;
 	for (int k = 0; k < 100; k++)
-		ck_assert_int_eq(rooms_publish(&S, &W[0], "busy", (const uint8_t *)msg, sizeof(msg), &why), 0);
+		ck_assert_int_eq(rooms_publish_t(&S, &W[0], "busy", (const uint8_t *)msg, sizeof(msg), &why), 0);
 	/* the fast member got everything, the slow one lost some */
 	while (next(2, &m, t, sizeof(t)) == 0)
 		got2++;
 	ck_assert_int_eq(got2, 100);
 	ck_assert_uint_gt(W[1].room_lost, 0);
 	drain(1);
-	ck_assert_int_eq(rooms_publish(&S, &W[0], "busy", (const uint8_t *)"z", 1, &why), 0);
+	ck_assert_int_eq(rooms_publish_t(&S, &W[0], "busy", (const uint8_t *)"z", 1, &why), 0);
 	while (next(1, &m, t, sizeof(t)) == 0)
 		lost_seen = (int)m.u.deliver.lost;
 	ck_assert_int_eq(lost_seen, (int)W[1].room_lost);

@@ -66,10 +66,17 @@ sample(struct wire_msg *m, uint16_t type)
 		strcpy(m->u.room, "lobby");
 		m->data = blob;
 		m->data_len = 5;
+		if (type == WIRE_ROOM_PUBLISH) {
+			m->gossip = blob + 3;
+			m->gossip_len = 7;
+		}
 		break;
 	case WIRE_ROOM_DELIVER:
 		strcpy(m->u.deliver.room, "lobby");
 		m->u.deliver.lost = 4;
+		m->u.deliver.from_conn = 9;
+		m->gossip = blob + 1;
+		m->gossip_len = 6;
 		m->data = blob;
 		m->data_len = 5;
 		break;
@@ -94,6 +101,9 @@ START_TEST(round_trip_every_type)
 		ck_assert_uint_eq(d.type, t);
 		ck_assert_uint_eq(d.tuple_id, 77);
 		ck_assert_uint_eq(d.data_len, m.data_len);
+		ck_assert_uint_eq(d.gossip_len, m.gossip_len);
+		if (m.gossip_len)
+			ck_assert_int_eq(memcmp(d.gossip, m.gossip, m.gossip_len), 0);
 		/* Re-encoding the decoded message gives the same bytes. */
 		n2 = wire_encode(again, sizeof(again), &d);
 		ck_assert_int_eq(n2, n);

@@ -4,11 +4,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "common/buf.h"
 #include "common/log.h"
 #include "common/multiformats.h"
 #include "worker/dcq.h"
+#include "worker/p2p/gossip.h"
 #include "worker/p2p/identify.h"
 #include "worker/p2p/multistream.h"
 #include "worker/p2p/noise.h"
@@ -16,7 +18,8 @@
 
 #define MAX_STREAMS 256
 
-enum proto { PROTO_NEGOTIATING = 0, PROTO_PING, PROTO_IDENTIFY, PROTO_DEAD };
+enum proto { PROTO_NEGOTIATING = 0, PROTO_PING, PROTO_IDENTIFY, PROTO_GOSSIP_IN,
+	PROTO_GOSSIP_OUT_NEGOTIATING, PROTO_GOSSIP_OUT, PROTO_DEAD };
 
 struct stream {
 	struct p2p_session *s;
@@ -24,6 +27,8 @@ struct stream {
 	struct webrtc_msg_dec dec;
 	struct p2p_stream_state st;
 	struct mss_listener mss;
+	struct mss_dialer dialer;          /* our outbound gossip stream */
+	int proposal;                      /* index into gossip_protocols */
 	enum proto proto;
 	uint8_t *early;                   /* bytes received before Noise completed */
 	size_t early_len;
@@ -41,10 +46,19 @@ struct p2p_session {
 	struct stream *streams[MAX_STREAMS];
 	int nstreams;
 	uint64_t now;
+	struct gossip *gossip;
+	struct stream *gossip_out;        /* our stream to the peer, once opened */
+	uint8_t *gpending;                /* RPC bytes waiting for it */
+	size_t gpending_len;
+	char peer_text[64];
 	struct p2p_stats st;
 };
 
-static const char *const protocols[] = { P2P_PING, P2P_IDENTIFY };
+static const char *const protocols[] = { P2P_PING, P2P_IDENTIFY, "/meshsub/1.2.0",
+	"/meshsub/1.1.0", "/meshsub/1.0.0", "/floodsub/1.0.0" };
+static const char *const gossip_protocols[] = { "/meshsub/1.2.0", "/meshsub/1.1.0",
+	"/meshsub/1.0.0", "/floodsub/1.0.0" };
+#define NGOSSIP (sizeof(gossip_protocols) / sizeof(gossip_protocols[0]))
 
 static void
 fail(struct p2p_session *s, const char *why)
@@ -98,6 +112,89 @@ stream_of(struct dc_channel *ch)
 }
 
 static void stream_apply(struct p2p_session *s, struct stream *ps, unsigned acts);
+static void stream_write(struct p2p_session *s, struct stream *ps, const uint8_t *p, size_t n);
+static struct stream *stream_new(struct p2p_session *s, struct dc_channel *ch);
+static void stream_reset(struct p2p_session *s, struct stream *ps);
+
+static uint64_t
+wall_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* Our outbound gossip stream: a data channel we open (odd id), negotiated
+ * with the multistream dialer, starting with the protocol the peer used. */
+static void
+gossip_open_out(struct p2p_session *s, const char *first)
+{
+	struct dc_channel *ch = dc_open(s->dc, "", "", DC_RELIABLE, 0);
+	struct stream *ps;
+	uint8_t obuf[MSS_OUT_MAX];
+	struct wr w;
+
+	if (ch == NULL || (ps = stream_new(s, ch)) == NULL) {
+		if (ch)
+			dc_close(s->dc, ch);
+		return;
+	}
+	ps->proto = PROTO_GOSSIP_OUT_NEGOTIATING;
+	ps->proposal = 0;
+	for (size_t i = 0; i < NGOSSIP; i++)
+		if (strcmp(gossip_protocols[i], first) == 0)
+			ps->proposal = (int)i;
+	wr_init(&w, obuf, sizeof(obuf));
+	if (mss_dialer_start(&ps->dialer, gossip_protocols[ps->proposal], &w) < 0) {
+		stream_reset(s, ps);
+		return;
+	}
+	s->gossip_out = ps;
+	stream_write(s, ps, obuf, w.len);
+}
+
+static void
+g_room_join(void *arg, const char *room, const char *info)
+{
+	struct p2p_session *s = arg;
+	s->cfg.room_join(s->cfg.arg, room, info);
+}
+
+static void
+g_room_leave(void *arg, const char *room)
+{
+	struct p2p_session *s = arg;
+	s->cfg.room_leave(s->cfg.arg, room);
+}
+
+static void
+g_room_publish(void *arg, const char *room, const uint8_t *json, size_t len, const uint8_t *g,
+    size_t glen)
+{
+	struct p2p_session *s = arg;
+	s->cfg.room_publish(s->cfg.arg, room, json, len, g, glen);
+}
+
+static void
+gossip_send_rpc(void *arg, const uint8_t *p, size_t n)
+{
+	struct p2p_session *s = arg;
+	struct stream *ps = s->gossip_out;
+	uint8_t *nb;
+
+	if (ps && ps->proto == PROTO_GOSSIP_OUT) {
+		stream_write(s, ps, p, n);
+		return;
+	}
+	/* Not negotiated yet: keep it (bounded) for when it is. */
+	if (s->gpending_len + n > P2P_GOSSIP_PENDING ||
+	    (nb = realloc(s->gpending, s->gpending_len + n)) == NULL)
+		return;
+	memcpy(nb + s->gpending_len, p, n);
+	s->gpending = nb;
+	s->gpending_len += n;
+}
 
 static void
 stream_event(struct p2p_session *s, struct stream *ps, enum p2p_stream_ev ev)
@@ -122,9 +219,19 @@ stream_reset(struct p2p_session *s, struct stream *ps)
 	stream_event(s, ps, P2P_EV_LOCAL_RESET);
 }
 
+static void gossip_open_out(struct p2p_session *s, const char *first);
+
 static void
 on_selected(struct p2p_session *s, struct stream *ps, const char *proto)
 {
+	if (strncmp(proto, "/meshsub/", 9) == 0 || strcmp(proto, "/floodsub/1.0.0") == 0) {
+		ps->proto = PROTO_GOSSIP_IN;
+		/* The peer sends on its stream; we answer on ours (gossipsub
+		 * streams are one-way), in the protocol it chose. */
+		if (s->gossip_out == NULL)
+			gossip_open_out(s, proto);
+		return;
+	}
 	if (strcmp(proto, P2P_PING) == 0) {
 		ps->proto = PROTO_PING;
 		s->st.pings++;
@@ -204,14 +311,45 @@ stream_bytes(struct p2p_session *s, struct stream *ps, const uint8_t *p, size_t 
 		p += used;
 		n -= used;
 	}
+	if (ps->proto == PROTO_GOSSIP_OUT_NEGOTIATING) {
+		size_t used = 0;
+		enum mss_result r = mss_dialer_input(&ps->dialer, p, n, &used);
+		if (r == MSS_NA && ++ps->proposal < (int)NGOSSIP) {
+			uint8_t obuf[MSS_OUT_MAX];
+			struct wr w;
+			wr_init(&w, obuf, sizeof(obuf));
+			if (mss_dialer_propose(&ps->dialer, gossip_protocols[ps->proposal], &w) == 0)
+				stream_write(s, ps, obuf, w.len);
+			return;
+		}
+		if (r == MSS_ERROR || r == MSS_NA) {
+			stream_reset(s, ps);
+			return;
+		}
+		if (r != MSS_SELECTED)
+			return;
+		ps->proto = PROTO_GOSSIP_OUT;
+		if (s->gpending_len) {
+			stream_write(s, ps, s->gpending, s->gpending_len);
+			free(s->gpending);
+			s->gpending = NULL;
+			s->gpending_len = 0;
+		}
+		p += used;
+		n -= used;
+	}
 	if (n == 0)
 		return;
 	switch (ps->proto) {
 	case PROTO_PING:
 		stream_write(s, ps, p, n);   /* echo: 32 bytes in, the same 32 out */
 		break;
+	case PROTO_GOSSIP_IN:
+		if (s->gossip && gossip_input(s->gossip, p, n, wall_ms()) < 0)
+			stream_reset(s, ps);
+		break;
 	default:
-		break;                       /* identify: nothing to read */
+		break;                       /* identify, our gossip stream: nothing to read */
 	}
 }
 
@@ -259,6 +397,8 @@ stream_feed(struct p2p_session *s, struct stream *ps, const uint8_t *p, size_t n
 static void
 stream_free(struct p2p_session *s, struct stream *ps)
 {
+	if (s->gossip_out == ps)
+		s->gossip_out = NULL;
 	for (int i = 0; i < s->nstreams; i++)
 		if (s->streams[i] == ps) {
 			s->streams[i] = s->streams[--s->nstreams];
@@ -309,6 +449,19 @@ authenticated(struct p2p_session *s)
 	if (noise_remote_peer_id(s->noise, pid) == 0 &&
 	    mf_peerid_from_bytes(pid, sizeof(pid), &id) == 0)
 		mf_peerid_to_text(&id, text, sizeof(text));
+	snprintf(s->peer_text, sizeof(s->peer_text), "%s", text);
+	if (s->cfg.room_join) {
+		struct gossip_host gh;
+		memset(&gh, 0, sizeof(gh));
+		gh.arg = s;
+		gh.conn_id = s->cfg.conn_id;
+		snprintf(gh.peer_id, sizeof(gh.peer_id), "%s", text);
+		gh.room_join = g_room_join;
+		gh.room_leave = g_room_leave;
+		gh.room_publish = g_room_publish;
+		gh.send_rpc = gossip_send_rpc;
+		s->gossip = gossip_new(&gh);
+	}
 	if (s->cfg.on_auth)
 		s->cfg.on_auth(s->cfg.arg, text);
 	/* Streams the browser opened early are served now. */
@@ -367,6 +520,8 @@ p2p_free(struct p2p_session *s)
 		return;
 	while (s->nstreams > 0)
 		stream_free(s, s->streams[0]);
+	gossip_free(s->gossip);
+	free(s->gpending);
 	webrtc_msg_dec_free(&s->hs_dec);
 	noise_free(s->noise);
 	dcq_free(&s->out);
@@ -419,15 +574,13 @@ p2p_on_signature(struct p2p_session *s, const uint8_t *sig, size_t n, uint64_t n
 		authenticated(s);
 }
 
-void
-p2p_on_open(struct p2p_session *s, struct dc_channel *ch)
+static struct stream *
+stream_new(struct p2p_session *s, struct dc_channel *ch)
 {
 	struct stream *ps;
 
-	if (s->nstreams == MAX_STREAMS || (ps = calloc(1, sizeof(*ps))) == NULL) {
-		dc_close(s->dc, ch);
-		return;
-	}
+	if (s->nstreams == MAX_STREAMS || (ps = calloc(1, sizeof(*ps))) == NULL)
+		return NULL;
 	ps->ch = ch;
 	webrtc_msg_dec_init(&ps->dec);
 	ps->s = s;
@@ -436,6 +589,21 @@ p2p_on_open(struct p2p_session *s, struct dc_channel *ch)
 	ch->user = ps;
 	s->streams[s->nstreams++] = ps;
 	s->st.streams++;
+	return ps;
+}
+
+void
+p2p_on_open(struct p2p_session *s, struct dc_channel *ch)
+{
+	if (stream_new(s, ch) == NULL)
+		dc_close(s->dc, ch);
+}
+
+void
+p2p_on_deliver(struct p2p_session *s, const char *room, const uint8_t *gossip, size_t glen)
+{
+	if (s->gossip && glen > 0)
+		gossip_deliver(s->gossip, room, gossip, glen);
 }
 
 void

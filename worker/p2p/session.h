@@ -5,8 +5,8 @@
  * in the supervisor: the session asks the host to sign the Noise static key.
  * After Noise every data channel is one libp2p stream carrying
  * uvarint-prefixed protobuf frames (decoded as a byte stream), with
- * multistream-select 1.0 and the protocols /ipfs/ping/1.0.0 and
- * /ipfs/id/1.0.0. */
+ * multistream-select 1.0 and the protocols /ipfs/ping/1.0.0, /ipfs/id/1.0.0
+ * and gossipsub/floodsub (chat rooms, see gossip.h). */
 #ifndef RTCD_P2P_SESSION_H
 #define RTCD_P2P_SESSION_H
 
@@ -21,6 +21,7 @@
 #define P2P_MAX_QUEUED (8u * 1024 * 1024)
 #define P2P_PING "/ipfs/ping/1.0.0"
 #define P2P_IDENTIFY "/ipfs/id/1.0.0"
+#define P2P_GOSSIP_PENDING (256 * 1024)  /* RPC bytes queued before our stream is ready */
 
 struct p2p_cfg {
 	uint8_t identity_pb[36];          /* our PublicKey protobuf */
@@ -32,6 +33,12 @@ struct p2p_cfg {
 	void (*sign)(void *arg, const uint8_t *msg, size_t n);   /* -> p2p_on_signature */
 	void (*on_auth)(void *arg, const char *peer_id);          /* Noise done */
 	void (*on_fail)(void *arg, const char *reason);
+	/* chat rooms (gossipsub topics "rtcd/<room>") */
+	uint32_t conn_id;
+	void (*room_join)(void *arg, const char *room, const char *info_json);
+	void (*room_leave)(void *arg, const char *room);
+	void (*room_publish)(void *arg, const char *room, const uint8_t *json, size_t len,
+	    const uint8_t *gossip, size_t glen);
 };
 
 struct p2p_stats {
@@ -55,6 +62,8 @@ void p2p_on_writable(struct p2p_session *s);
 uint64_t p2p_next_deadline(const struct p2p_session *s);
 void p2p_on_timer(struct p2p_session *s, uint64_t now_ms);
 int p2p_is_authenticated(const struct p2p_session *s);
+/* A room delivery from the supervisor (signed pubsub message). */
+void p2p_on_deliver(struct p2p_session *s, const char *room, const uint8_t *gossip, size_t glen);
 const struct p2p_stats *p2p_get_stats(const struct p2p_session *s);
 
 #endif
