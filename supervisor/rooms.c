@@ -185,9 +185,12 @@ rooms_join(struct sup *s, struct worker *w, const char *name, const uint8_t *inf
 	/* The connection id is ours to say, never the worker's. */
 	json_object_set_new(j, "conn", json_integer(w->id));
 	r = htab_get(rooms, name, strlen(name));
-	if (r && find_member(r, w)) {
-		json_decref(j);
-		return 0;   /* already a member */
+	if (r && (m = find_member(r, w)) != NULL) {
+		/* Joining again updates the member's info (a new name). */
+		json_decref(m->info);
+		m->info = j;
+		presence(s, r, "update", j);
+		return 0;
 	}
 	if (w->nrooms >= s->cfg.limits.rooms_per_conn || w->nrooms >= SUP_MAX_ROOMS_PER_WORKER) {
 		json_decref(j);

@@ -109,6 +109,7 @@ on_bye(struct worker *w, const struct wire_msg *m)
 	/* Nothing may reach or leave a worker after its BYE: free its tuples
 	 * now so a returning peer (same address) gets a fresh connection. */
 	router_forget_worker(w->sup, w);
+	rooms_leave_all(w->sup, w);
 	if (w->state != WS_CLOSING)
 		workers_set_state(w, WS_CLOSING);
 }
@@ -245,6 +246,7 @@ wchan_on_read(evutil_socket_t fd, short ev, void *arg)
 			event_free(w->ev);
 			w->ev = NULL;
 			router_forget_worker(s, w);
+			rooms_leave_all(s, w);
 			if (w->state != WS_CLOSING)
 				workers_set_state(w, WS_CLOSING);
 			break;

@@ -325,6 +325,7 @@ workers_kill(struct worker *w, const char *why)
 	kill(w->pid, SIGKILL);
 	w->kill_sent = 1;
 	router_forget_worker(s, w);
+	rooms_leave_all(s, w);
 	if (w->in_pool) {
 		TAILQ_REMOVE(&s->pool, w, pool_link);
 		w->in_pool = 0;

@@ -49,7 +49,7 @@ function onChatEvent(ev) {
     addMessage(ev.from, ev.text, ev.ts);
   } else if (ev.type === 'presence') {
     showPresence(ev.members || []);
-    if (ev.event === 'join' || ev.event === 'leave') {
+    if ((ev.event === 'join' || ev.event === 'leave') && !(ev.who && /^peer-\d+$/.test(ev.who.name || ''))) {
       const who = ev.who && ev.who.name ? ev.who.name : 'someone';
       addMessage('', `${who} ${ev.event === 'join' ? 'joined' : 'left'} ${ev.room}`, null, 'system');
     }

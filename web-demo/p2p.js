@@ -54,7 +54,11 @@ function makeChat(node, serverPeer) {
       pubsub.subscribe(topic);
       // publish needs rtcd to be known as a subscriber of the topic
       for (let i = 0; i < 100; i++) {
-        if (pubsub.getSubscribers(topic).some((p) => p.equals(serverPeer))) return;
+        if (pubsub.getSubscribers(topic).some((p) => p.equals(serverPeer))) {
+          // tell the room our name (rtcd turns it into presence)
+          await pubsub.publish(topic, enc.encode(JSON.stringify({ type: 'join', room, name: chat.name })));
+          return;
+        }
         await new Promise((ok) => setTimeout(ok, 50));
       }
       throw new Error(`rtcd did not join topic ${topic}`);

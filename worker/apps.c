@@ -140,14 +140,17 @@ join(struct apps *a, const char *room)
 {
 	json_t *info;
 	char *s;
+	int already = in_room(a, room) >= 0;
 
-	if (in_room(a, room) >= 0 || a->nrooms == MAX_ROOMS)
+	/* Joining a room again sends the (new) name: presence is updated. */
+	if (!already && a->nrooms == MAX_ROOMS)
 		return;
 	info = json_pack("{ss ss}", "name", a->name, "mode", a->host.mode);
 	s = info ? json_dumps(info, JSON_COMPACT) : NULL;
 	if (s) {
 		a->host.room_join(a->host.arg, room, s);
-		strcpy(a->rooms[a->nrooms++], room);
+		if (!already)
+			strcpy(a->rooms[a->nrooms++], room);
 	}
 	free(s);
 	json_decref(info);

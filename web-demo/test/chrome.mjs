@@ -77,7 +77,82 @@ async function connectP2p(page) {
 
 const sleep = (ms) => new Promise((ok) => setTimeout(ok, ms));
 
+// Send n messages "<prefix>-<i>" from a page through its chat session.
+async function sendMany(page, prefix, n) {
+  await page.evaluate(async (p, count) => {
+    const s = window.demo.session;
+    for (let i = 0; i < count; i++) {
+      const text = `${p}-${i}`;
+      await s.chat.send(text, s.room);
+      window.demo.messages.push({ type: 'msg', from: s.name, text, mine: true });
+      await new Promise((ok) => setTimeout(ok, 15));
+    }
+  }, prefix, n);
+}
+
+// Every expected sender's messages arrived exactly once, in order.
+async function checkReceived(page, expect, ms = 20000) {
+  await page.waitForFunction((exp) => {
+    const got = window.demo.messages.filter((m) => !m.mine);
+    return Object.entries(exp).every(([from, texts]) =>
+      got.filter((m) => m.from === from && texts.includes(m.text)).length >= texts.length);
+  }, { timeout: ms, polling: 100 }, expect);
+  return page.evaluate((exp) => {
+    const got = window.demo.messages.filter((m) => !m.mine);
+    const problems = [];
+    for (const [from, texts] of Object.entries(exp)) {
+      const seq = got.filter((m) => m.from === from && texts.includes(m.text)).map((m) => m.text);
+      if (seq.length !== texts.length) problems.push(`${from}: ${seq.length} of ${texts.length} (duplicates?)`);
+      else if (seq.some((t, i) => t !== texts[i])) problems.push(`${from}: out of order`);
+    }
+    return problems;
+  }, expect);
+}
+
+const series = (p, n) => Array.from({ length: n }, (_, i) => `${p}-${i}`);
+
 const scenarios = {
+  // Three pages in one room: two on libp2p (gossipsub), one on plain WebRTC.
+  // Each sends 50 messages; every page gets the other two pages' 100 exactly
+  // once in per-sender order. Then one libp2p browser is killed; the other
+  // two send 50 more each (all delivered); a new page joins and chats.
+  async chat3() {
+    const [ba, bb, bc] = [await launch('chat-a'), await launch('chat-b'), await launch('chat-c')];
+    const pa = await openDemo(ba, { mode: 'libp2p', name: 'ann' });
+    const pb = await openDemo(bb, { mode: 'libp2p', name: 'bo' });
+    const pc = await openDemo(bc, { mode: 'webrtc', name: 'cy' });
+    await connectP2p(pa);
+    await connectP2p(pb);
+    await connect(pc);
+    await sleep(1500);   // gossipsub meshes settle
+    await Promise.all([sendMany(pa, 'ann', 50), sendMany(pb, 'bo', 50), sendMany(pc, 'cy', 50)]);
+    const p1 = [...await checkReceived(pa, { bo: series('bo', 50), cy: series('cy', 50) }),
+      ...await checkReceived(pb, { ann: series('ann', 50), cy: series('cy', 50) }),
+      ...await checkReceived(pc, { ann: series('ann', 50), bo: series('bo', 50) })];
+    check(p1.length === 0, `round 1: ${p1.join('; ')}`);
+    console.log('round 1 ok; killing libp2p browser ann');
+    ba.process().kill('SIGKILL');
+    browsers.splice(browsers.indexOf(ba), 1);
+    await Promise.all([sendMany(pb, 'bo2', 50), sendMany(pc, 'cy2', 50)]);
+    const p2 = [...await checkReceived(pb, { cy: series('cy2', 50) }),
+      ...await checkReceived(pc, { bo: series('bo2', 50) })];
+    check(p2.length === 0, `round 2: ${p2.join('; ')}`);
+    const bd = await launch('chat-d');
+    const pd = await openDemo(bd, { mode: 'webrtc', name: 'di' });
+    await connect(pd);
+    await sleep(300);
+    await sendMany(pd, 'di', 3);
+    await sendMany(pb, 'bo3', 3);
+    const p3 = [...await checkReceived(pb, { di: series('di', 3) }),
+      ...await checkReceived(pc, { di: series('di', 3), bo: series('bo3', 3) }),
+      ...await checkReceived(pd, { bo: series('bo3', 3) })];
+    check(p3.length === 0, `round 3: ${p3.join('; ')}`);
+    const presence = await pc.$eval('#presence', (e) => e.textContent);
+    const shot = process.env.SCREENSHOT;
+    if (shot) await pc.screenshot({ path: shot, fullPage: true });
+    return { presence, screenshot: shot || null };
+  },
+
   // js-libp2p in Chromium dials the printed multiaddr (filled from
   // /v1/info), identifies, pings 20 times, opens and closes 50 streams.
   async 'p2p-basic'() {

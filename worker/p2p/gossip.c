@@ -288,6 +288,20 @@ chat_json(struct gossip *g, const char *room, const struct pubsub_msg *m, uint64
 		from = json_string_value(json_object_get(in, "from"));
 		if (json_is_integer(json_object_get(in, "ts")))
 			ts = json_integer_value(json_object_get(in, "ts"));
+	} else if (json_is_object(in) && type && strcmp(type, "join") == 0 &&
+	    json_is_string(json_object_get(in, "name")) &&
+	    json_string_length(json_object_get(in, "name")) > 0 &&
+	    json_string_length(json_object_get(in, "name")) <= 40) {
+		/* A page announcing its name on the topic: update presence. */
+		json_t *info = json_pack("{sO ss ss}", "name", json_object_get(in, "name"),
+		    "mode", "webrtc-direct", "peer", g->h.peer_id);
+		char *is = info ? json_dumps(info, JSON_COMPACT) : NULL;
+		if (is)
+			g->h.room_join(g->h.arg, room, is);
+		free(is);
+		json_decref(info);
+		json_decref(in);
+		return NULL;
 	} else if (json_is_object(in) && type) {
 		json_decref(in);
 		return NULL;   /* presence and other events are not chat messages */
@@ -343,11 +357,8 @@ on_message(struct gossip *g, const uint8_t *p, size_t n, uint64_t wall_ms)
 		return;
 	}
 	json = chat_json(g, room, &m, wall_ms);
-	if (json == NULL) {
-		g->st.invalid++;
-		log_debug("gossip: message data is neither chat JSON nor UTF-8 text");
-		return;
-	}
+	if (json == NULL)
+		return;   /* an event (join/presence) or undecodable data: not published */
 	g->h.room_publish(g->h.arg, room, (const uint8_t *)json, strlen(json), p, n);
 	free(json);
 }
