@@ -16,6 +16,7 @@ struct limits {
 	int max_workers;            /* live worker processes, pool included */
 	int pool_size;              /* idle, pre-forked workers kept ready */
 	int max_pending;            /* connections still in handshake */
+	int max_pending_per_ip;     /* of those, from one source IP */
 	int new_flows_per_ip;       /* new flows per second per source IP */
 	int new_flows_burst;        /* token bucket depth */
 	int consent_timeout_s;      /* no valid STUN check for this long ends a connection */

@@ -23,6 +23,7 @@
 struct bucket {
 	double tokens;
 	uint64_t last_ms;
+	int pending;        /* handshakes in progress from this source */
 };
 
 /* DGRAM_IN messages of the current receive batch, grouped by worker at flush. */
@@ -116,6 +117,7 @@ router_ip_allow(struct sup *s, const struct addr *ip, uint64_t now, int cost)
 		}
 		b->tokens = burst;
 		b->last_ms = now;
+		b->pending = 0;
 	}
 	b->tokens += rate * (double)(now - b->last_ms) / 1000.0;
 	if (b->tokens > burst)
@@ -269,7 +271,8 @@ router_input(struct sup *s, int li, const struct tuple *t, const uint8_t *p, siz
 			s->c.dropped_unrouted++;
 			return;
 		}
-		if (s->draining || s->stopping || !router_ip_allow(s, &t->remote, now, 1)) {
+		if (s->draining || s->stopping || !router_ip_allow(s, &t->remote, now, 1) ||
+		    router_ip_pending(s, &t->remote, 0) >= s->cfg.limits.max_pending_per_ip) {
 			s->c.dropped_limit++;
 			return;
 		}
@@ -429,7 +432,7 @@ sweep_bucket(const void *k, size_t kl, void *v, void *arg)
 	double tokens = b->tokens + c->s->cfg.limits.new_flows_per_ip *
 	    (double)(c->now - b->last_ms) / 1000.0;
 
-	if (tokens >= burst) {   /* back to full: forget the source */
+	if (tokens >= burst && b->pending == 0) {   /* back to full and idle: forget it */
 		free(b);
 		return 1;
 	}
@@ -445,6 +448,24 @@ sweep_flow(const void *k, size_t kl, void *v, void *arg)
 	if (!f->bound && c->now - f->last_ms > UNBOUND_FLOW_TTL_MS && c->n < 256)
 		c->stale[c->n++] = f;
 	return 0;
+}
+
+/* Handshakes in progress per source IP: a single source cannot occupy all
+ * of limits.max_pending (WebRTC Direct ufrags authenticate trivially, so a
+ * flood of them looks like real dials until DTLS). */
+int
+router_ip_pending(struct sup *s, const struct addr *ip, int delta)
+{
+	uint8_t key[17];
+	size_t kl = addr_ip_key(ip, key);
+	struct bucket *b = htab_get(s->ip_buckets, key, kl);
+
+	if (b == NULL)
+		return 0;
+	b->pending += delta;
+	if (b->pending < 0)
+		b->pending = 0;
+	return b->pending;
 }
 
 void

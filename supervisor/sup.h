@@ -89,6 +89,7 @@ struct worker {
 	int answered;                    /* ANSWER received (offer mode) */
 	int signed_once;                 /* SIGN_REQ served (direct mode, once) */
 	int counted_pending;             /* counts against limits.max_pending */
+	int counted_ip;                  /* counts against limits.max_pending_per_ip */
 	uint64_t spawned_ms, assigned_ms, connected_ms;
 	uint64_t bytes_in, bytes_out, dgrams_in, dgrams_out;
 	struct wire_state st;            /* last STATE from the worker */
@@ -194,6 +195,8 @@ void router_peer_error(struct sup *s, int li, const struct addr *remote, int err
     uint8_t origin, uint8_t type, uint8_t code);
 /* Per-source-IP new-flow budget (token bucket); 1 = allowed. */
 int router_ip_allow(struct sup *s, const struct addr *ip, uint64_t now, int cost);
+/* Adjust (delta) and return the handshakes in progress from ip. */
+int router_ip_pending(struct sup *s, const struct addr *ip, int delta);
 void router_sweep(struct sup *s, uint64_t now);
 
 /* workers.c */

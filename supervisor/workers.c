@@ -71,6 +71,10 @@ workers_set_state(struct worker *w, enum wstate st)
 		s->npending--;
 		w->counted_pending = 0;
 	}
+	if (w->counted_ip && st != WS_ASSIGNED) {
+		router_ip_pending(s, &w->first_remote_ip, -1);
+		w->counted_ip = 0;
+	}
 	w->state = st;
 	switch (st) {
 	case WS_ASSIGNED:
@@ -264,8 +268,11 @@ workers_take(struct sup *s, uint8_t mode, const struct addr *src)
 	while (w->id == 0);
 	w->mode = mode;
 	w->assigned_ms = now_ms();
-	if (src)
+	if (src) {
 		w->first_remote_ip = *src;
+		router_ip_pending(s, src, +1);
+		w->counted_ip = 1;
+	}
 	w->counted_pending = 1;
 	s->npending++;
 	workers_set_state(w, WS_ASSIGNED);
@@ -381,6 +388,8 @@ destroy(struct sup *s, struct worker *w)
 		s->nspawning--;
 	if (w->counted_pending)
 		s->npending--;
+	if (w->counted_ip)
+		router_ip_pending(s, &w->first_remote_ip, -1);
 	TAILQ_REMOVE(&s->workers, w, all_link);
 	s->nworkers--;
 	if (w->ev)

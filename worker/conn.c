@@ -28,6 +28,7 @@
 #define RX_BATCH 16
 #define STATE_INTERVAL_MS 1000
 #define MEDIA_BUF 4096
+#define DTLS_START_MS 5000   /* ICE done, no DTLS from the peer yet: end */
 
 enum bind_state { BIND_NONE = 0, BIND_SENT, BIND_ACKED, BIND_REFUSED };
 
@@ -60,6 +61,7 @@ struct conn {
 	struct p2p_session *p2p;    /* WebRTC Direct mode */
 	uint8_t phase;
 	uint64_t start_ms, handshake_deadline, last_state_ms;
+	uint64_t dtls_deadline;     /* set at the first ICE success, cleared by DTLS */
 	struct wire_state st;
 	int done;
 	int exit_code;
@@ -441,6 +443,8 @@ arm_timer(struct conn *c)
 
 	if (c->phase < PHASE_OPEN && c->handshake_deadline < next)
 		next = c->handshake_deadline;
+	if (c->dtls_deadline && c->dtls_deadline < next)
+		next = c->dtls_deadline;
 	if (c->last_state_ms + STATE_INTERVAL_MS < next)
 		next = c->last_state_ms + STATE_INTERVAL_MS;
 	if (c->rtc) {
@@ -490,8 +494,10 @@ on_stun(struct conn *c, struct tuple_slot *ts, const uint8_t *p, size_t n)
 			chan_send(c, &m);
 			ts->bind = BIND_SENT;
 		}
-		if (c->phase == PHASE_IDLE)
+		if (c->phase == PHASE_IDLE) {
 			set_phase(c, PHASE_ICE);
+			c->dtls_deadline = now_ms() + DTLS_START_MS;
+		}
 		break;
 	case ICE_ERROR:
 		if (ts->bind == BIND_ACKED)
@@ -559,6 +565,7 @@ on_dgram(struct conn *c, const struct wire_msg *m)
 	 * follow the one it sends on. */
 	c->selected = (int)(ts - c->tuples);
 	memcpy(buf, m->data, m->data_len);
+	c->dtls_deadline = 0;   /* the peer speaks DTLS: the handshake deadline rules now */
 	rtc_input(c->rtc, buf, m->data_len, sizeof(buf), now_ms());
 }
 
@@ -743,6 +750,10 @@ on_timer(evutil_socket_t fd, short ev, void *arg)
 	}
 	if (c->phase < PHASE_OPEN && now >= c->handshake_deadline) {
 		conn_close(c, 0, "handshake timeout");
+		return;
+	}
+	if (c->dtls_deadline && now >= c->dtls_deadline) {
+		conn_close(c, 0, "ICE done but no DTLS from the peer");
 		return;
 	}
 	if (c->rtc)

@@ -8,9 +8,12 @@
   kill-and-redial rounds; the listener never notices."""
 import json
 import os
+import socket
 import subprocess
+import threading
+import time
 
-from rtcdtest import SRC, Daemon, fail, log, main, wait_for
+from rtcdtest import SRC, Daemon, StunClient, fail, log, main, wait_for
 
 
 def node(script, args, timeout=60, env=None):
@@ -71,5 +74,52 @@ def test_seed_scenario_kill_loop():
         d.stop()
 
 
+def test_ufrag_flood_is_capped_and_dials_still_succeed():
+    """A flood of WebRTC Direct checks with random ufrags (valid integrity:
+    the password is the ufrag) from one source is held to its per-IP share;
+    workers and memory stay bounded; a real js-libp2p dial from another
+    source succeeds meanwhile."""
+    with Daemon(config={"limits": {"pool_size": 4, "max_pending_per_ip": 16}}) as d:
+        ma = d.status()["multiaddrs"][0]
+        stop = threading.Event()
+        sent = [0]
+        peak = [0]
+
+        def flood():
+            socks = []
+            for _ in range(200):
+                x = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+                x.bind(("127.0.0.2", 0))
+                socks.append(x)
+            i = 0
+            while not stop.is_set():
+                c = StunClient(d.udp[0], sock=socks[i % len(socks)])
+                socks[i % len(socks)].sendto(bytes(c.request()), d.udp[0])
+                sent[0] += 1
+                i += 1
+        t = threading.Thread(target=flood, daemon=True)
+        t.start()
+        rss0 = d.rss_kb()
+        time.sleep(2)
+        r = node("p2pdial.mjs", [ma, "5", "5"])
+        for _ in range(20):
+            peak[0] = max(peak[0], d.status()["workers"]["active"])
+            time.sleep(0.1)
+        stop.set()
+        t.join()
+        st = d.status()
+        log("flood: %d checks sent, dropped_limit %d, peak active workers %d, rss %d -> %d KiB; "
+            "legit dial %.0f ms" % (sent[0], st["counters"]["dropped_limit"], peak[0], rss0, d.rss_kb(),
+                                    r["setupMs"]))
+        if peak[0] > 16 + 4:
+            fail("the flood held %d workers (per-IP cap 16)" % peak[0])
+        if st["counters"]["dropped_limit"] < sent[0] // 2:
+            fail("the flood was not capped: %r" % st["counters"])
+        if d.rss_kb() - rss0 > 8192:
+            fail("supervisor memory grew under the flood")
+        d.stop()
+
+
 if __name__ == "__main__":
-    main([test_node_dialer, test_browser_dial_ping_identify_streams, test_seed_scenario_kill_loop])
+    main([test_node_dialer, test_ufrag_flood_is_capped_and_dials_still_succeed,
+          test_browser_dial_ping_identify_streams, test_seed_scenario_kill_loop])
