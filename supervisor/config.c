@@ -53,6 +53,7 @@ static const struct field top_fields[] = {
 	S("worker_user", worker_user),
 	S("worker_path", worker_path),
 	S("web_root", web_root),
+	S("worker_wrapper", worker_wrapper),
 	{ "log_level", F_LOGLEVEL, offsetof(struct config, log_level), 0, 0, NULL },
 	{ "syslog", F_BOOL, offsetof(struct config, syslog), 0, 0, NULL },
 	{ "debug_hooks", F_BOOL, offsetof(struct config, debug_hooks), 0, 0, NULL },
@@ -205,6 +206,11 @@ config_apply_json(struct config *c, json_t *root, char *err, size_t errlen)
 		return -1;
 	if (tmp.limits.new_flows_burst < tmp.limits.new_flows_per_ip)
 		tmp.limits.new_flows_burst = tmp.limits.new_flows_per_ip;
+	if (tmp.worker_wrapper[0] && (!tmp.debug_hooks || tmp.worker_wrapper[0] != '/')) {
+		snprintf(err, errlen, "\"worker_wrapper\": an absolute command, only with "
+		    "\"debug_hooks\": true (a test setting)");
+		return -1;
+	}
 	if (tmp.limits.pool_size > tmp.limits.max_workers) {
 		snprintf(err, errlen, "\"limits.pool_size\": must not exceed limits.max_workers");
 		return -1;

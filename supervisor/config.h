@@ -49,6 +49,7 @@ struct config {
 	int log_level;
 	int syslog;
 	int debug_hooks;                    /* allow test-only control commands */
+	char worker_wrapper[CONFIG_PATH_MAX];   /* test-only: e.g. valgrind (needs debug_hooks) */
 	int status_api;                     /* GET /v1/status on the HTTP listener */
 	struct limits limits;
 };

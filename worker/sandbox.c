@@ -172,10 +172,15 @@ sandbox_enter(const struct sandbox_cfg *cfg, char *err, size_t errlen, char *ski
 	 * worker must be able to report there; seccomp already refuses every
 	 * open, so no other file can be written. */
 	if (set_limit(RLIMIT_CORE, 0) < 0 ||
-	    set_limit(RLIMIT_NOFILE, (rlim_t)highest_fd() + 1) < 0 ||
+	    /* valgrind (test wrapper) keeps fds of its own above ours */
+	    (!cfg->no_seccomp && set_limit(RLIMIT_NOFILE, (rlim_t)highest_fd() + 1) < 0) ||
 	    set_limit(RLIMIT_NPROC, 0) < 0) {
 		snprintf(err, errlen, "setrlimit: %s", strerror(errno));
 		return -1;
+	}
+	if (cfg->no_seccomp) {
+		snprintf(skipped + strlen(skipped), skippedlen - strlen(skipped), "seccomp ");
+		return 0;
 	}
 	if (load_seccomp(cfg->chan_fd) < 0) {
 		snprintf(err, errlen, "seccomp filter could not be loaded");

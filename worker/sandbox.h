@@ -16,6 +16,7 @@ struct sandbox_cfg {
 	gid_t gid;
 	const char *chroot_dir;     /* NULL: no chroot */
 	int chan_fd;                /* the only socket the worker may use */
+	int no_seccomp;             /* test-only (valgrind): everything but the filter */
 };
 
 /* Close every fd >= 4 (inherited strays) before libraries open their own. */

@@ -59,7 +59,8 @@ def random_ufrag(n=32):
 class Daemon:
     """One rtcd process with its own temp dir, config and control socket."""
 
-    def __init__(self, config=None, args=(), udp=("127.0.0.1:0", "[::1]:0"), http="127.0.0.1:0"):
+    def __init__(self, config=None, args=(), udp=("127.0.0.1:0", "[::1]:0"), http="127.0.0.1:0",
+                 wrapper=()):
         self.dir = tempfile.mkdtemp(prefix="rtcd-test-")
         self.control_path = os.path.join(self.dir, "control.sock")
         cfg = {
@@ -82,14 +83,15 @@ class Daemon:
             json.dump(cfg, f)
         self.log_path = os.path.join(self.dir, "rtcd.log")
         self.args = list(args)
+        self.wrapper = list(wrapper)   # e.g. valgrind: runs the supervisor under it
         self.proc = None
 
     def start(self, wait_idle=True):
         self.logf = open(self.log_path, "wb")
-        self.proc = subprocess.Popen([RTCD, "-c", self.config_path] + self.args,
+        self.proc = subprocess.Popen(self.wrapper + [RTCD, "-c", self.config_path] + self.args,
                                     stdout=self.logf, stderr=subprocess.STDOUT)
         wait_for(lambda: self.proc.poll() is not None or "ready (pid" in self.log(),
-                 timeout=15, what="rtcd ready")
+                 timeout=60 if self.wrapper else 15, what="rtcd ready")
         if self.proc.poll() is not None:
             fail("rtcd exited with %s:\n%s" % (self.proc.returncode, self.log()))
         self.status_json = self.status()
@@ -97,7 +99,8 @@ class Daemon:
         self.http = parse_addr(self.status_json["http"]) if self.status_json.get("http") else None
         if wait_idle:
             want = self.config["limits"].get("pool_size", 4)
-            wait_for(lambda: self.status()["workers"]["idle"] >= want, timeout=15,
+            wait_for(lambda: self.status()["workers"]["idle"] >= want,
+                     timeout=90 if self.config.get("worker_wrapper") else 15,
                      what="worker pool filled")
         return self
 

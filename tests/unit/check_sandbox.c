@@ -27,7 +27,7 @@ run_child(enum probe what)
 	pid = fork();
 	ck_assert_int_ge(pid, 0);
 	if (pid == 0) {
-		struct sandbox_cfg cfg = { 65534, 65534, "/var/empty", sv[1] };
+		struct sandbox_cfg cfg = { 65534, 65534, "/var/empty", sv[1], 0 };
 		char err[256], skipped[128];
 		if (dup2(sv[1], 3) < 0)
 			_exit(90);
