@@ -17,6 +17,7 @@ struct limits {
 	int pool_size;              /* idle, pre-forked workers kept ready */
 	int max_pending;            /* connections still in handshake */
 	int max_pending_per_ip;     /* of those, from one source IP */
+	int worker_memory_mb;       /* address-space limit of each worker */
 	int new_flows_per_ip;       /* new flows per second per source IP */
 	int new_flows_burst;        /* token bucket depth */
 	int consent_timeout_s;      /* no valid STUN check for this long ends a connection */

@@ -95,7 +95,7 @@ workers_set_state(struct worker *w, enum wstate st)
 static void
 child_exec(struct sup *s, int chan)
 {
-	char uid[16], gid[16], lvl[16], wrap[CONFIG_PATH_MAX];
+	char uid[16], gid[16], lvl[16], mem[16], wrap[CONFIG_PATH_MAX];
 	char *argv[32];
 	char *envp[] = { NULL };
 	int argc = 0;
@@ -147,7 +147,10 @@ child_exec(struct sup *s, int chan)
 	argv[argc++] = s->cfg.chroot_dir;
 	argv[argc++] = "--log-level";
 	argv[argc++] = lvl;
-	if (argc > 9)
+	snprintf(mem, sizeof(mem), "%d", s->cfg.limits.worker_memory_mb);
+	argv[argc++] = "--memory-mb";
+	argv[argc++] = mem;
+	if (argv[0] != s->worker_path)
 		argv[argc++] = "--no-seccomp";
 	argv[argc] = NULL;
 	execve(argv[0], argv, envp);

@@ -41,9 +41,10 @@ main(int argc, char **argv)
 		{ "chroot", required_argument, NULL, 'r' },
 		{ "log-level", required_argument, NULL, 'l' },
 		{ "no-seccomp", no_argument, NULL, 'n' },
+		{ "memory-mb", required_argument, NULL, 'm' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct sandbox_cfg sb = { (uid_t)-1, (gid_t)-1, NULL, CHAN_FD, 0 };
+	struct sandbox_cfg sb = { (uid_t)-1, (gid_t)-1, NULL, CHAN_FD, 0, 0 };
 	char err[256], skipped[128];
 	unsigned long v;
 	int o, type = 0, lvl;
@@ -73,6 +74,11 @@ main(int argc, char **argv)
 			if ((lvl = log_level_parse(optarg)) < 0)
 				return 2;
 			log_set_level((enum log_level)lvl);
+			break;
+		case 'm':
+			if (parse_id(optarg, &v) < 0 || v < 16)
+				return 2;
+			sb.memory_mb = (unsigned)v;
 			break;
 		case 'n':
 			sb.no_seccomp = 1;   /* only passed with the test-only worker_wrapper */

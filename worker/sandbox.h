@@ -17,6 +17,7 @@ struct sandbox_cfg {
 	const char *chroot_dir;     /* NULL: no chroot */
 	int chan_fd;                /* the only socket the worker may use */
 	int no_seccomp;             /* test-only (valgrind): everything but the filter */
+	unsigned memory_mb;         /* RLIMIT_AS; 0 = none */
 };
 
 /* Close every fd >= 4 (inherited strays) before libraries open their own. */

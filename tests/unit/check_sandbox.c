@@ -15,7 +15,7 @@
 #include "testutil.h"
 
 enum probe { P_ALLOWED, P_PTRACE, P_SOCKET, P_OPEN, P_EXEC_MMAP, P_FORK, P_IDS, P_WRITE_FILE,
-	P_EXEC };
+	P_EXEC, P_BIG_ALLOC };
 
 static int
 run_child(enum probe what)
@@ -27,7 +27,7 @@ run_child(enum probe what)
 	pid = fork();
 	ck_assert_int_ge(pid, 0);
 	if (pid == 0) {
-		struct sandbox_cfg cfg = { 65534, 65534, "/var/empty", sv[1], 0 };
+		struct sandbox_cfg cfg = { 65534, 65534, "/var/empty", sv[1], 0, 64 };
 		char err[256], skipped[128];
 		if (dup2(sv[1], 3) < 0)
 			_exit(90);
@@ -60,6 +60,10 @@ run_child(enum probe what)
 		case P_FORK:
 			(void)fork();
 			_exit(0);
+		case P_BIG_ALLOC: {   /* over the 64 MiB address-space limit: refused */
+			void *big = malloc(200u << 20);
+			_exit(big == NULL ? 0 : 1);
+		}
 		case P_IDS: {
 			/* Tell the parent we are in, wait for it to inspect us. */
 			char b = 'r';
@@ -110,6 +114,10 @@ START_TEST(allowed_work_continues)
 	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "open was not refused with EACCES");
 	st = run_child(P_SOCKET);
 	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "socket was not refused with EACCES");
+#ifndef RTCD_SANITIZERS
+	st = run_child(P_BIG_ALLOC);
+	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "a 200 MiB allocation passed a 64 MiB limit");
+#endif
 }
 END_TEST
 
