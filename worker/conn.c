@@ -62,6 +62,7 @@ struct conn {
 	uint64_t start_ms, handshake_deadline, last_state_ms;
 	struct wire_state st;
 	int done;
+	int closing;                /* conn_close is running */
 	int exit_code;
 };
 
@@ -119,8 +120,11 @@ conn_close(struct conn *c, int code, const char *reason)
 {
 	struct wire_msg m;
 
-	if (c->done)
+	if (c->done || c->closing)
 		return;
+	/* rtc_close reports the transport down (rtc_down_cb -> conn_close):
+	 * that must not replace the reason we are closing for. */
+	c->closing = 1;
 	if (c->rtc)
 		rtc_close(c->rtc);   /* best effort goodbye: SCTP abort, close_notify */
 	set_phase(c, PHASE_CLOSING);
