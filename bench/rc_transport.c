@@ -26,6 +26,8 @@ rc_hostile_sent(struct rc_conn *c)
 {
 	struct rc_event ev;
 
+	if (c->state == RC_ST_DONE)
+		return;
 	c->state = RC_ST_HOSTILE;
 	memset(&ev, 0, sizeof(ev));
 	ev.type = RC_EV_HOSTILE_SENT;
@@ -83,6 +85,8 @@ sctp_up_cb(void *arg)
 {
 	struct rc_conn *c = arg;
 
+	if (c->state == RC_ST_DONE)
+		return;
 	c->t.sctp_up = now_us();
 	if (c->direct != NULL)
 		c->state = RC_ST_NOISE;   /* the server (Noise initiator) speaks first */
@@ -284,6 +288,8 @@ dtls_up_cb(void *arg)
 {
 	struct rc_conn *c = arg;
 
+	if (c->state == RC_ST_DONE)
+		return;
 	c->t.dtls_up = now_us();
 	/* Without a certhash, Noise binds the certificate DTLS saw. */
 	if (!c->have_server_fp && dtls_peer_fingerprint(c->dtls, c->server_fp) == 0)
