@@ -15,7 +15,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/log.h"
 #include "common/util.h"
 
 #define UFRAG_PREFIX "libp2p+webrtc+v1/"

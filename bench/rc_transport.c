@@ -8,7 +8,6 @@
 #include "bench/rc_int.h"
 
 #include <errno.h>
-#include <stdio.h>
 #include <string.h>
 
 #include "common/util.h"
