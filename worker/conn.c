@@ -64,6 +64,7 @@ struct conn {
 	uint64_t dtls_deadline;     /* set at the first ICE success, cleared by DTLS */
 	struct wire_state st;
 	int done;
+	int closing;                /* conn_close is running */
 	int exit_code;
 };
 
@@ -126,8 +127,11 @@ conn_close(struct conn *c, int code, const char *reason)
 {
 	struct wire_msg m;
 
-	if (c->done)
+	if (c->done || c->closing)
 		return;
+	/* rtc_close reports the transport down (rtc_down_cb -> conn_close):
+	 * that must not replace the reason we are closing for. */
+	c->closing = 1;
 	if (c->rtc)
 		rtc_close(c->rtc);   /* best effort goodbye: SCTP abort, close_notify */
 	set_phase(c, PHASE_CLOSING);

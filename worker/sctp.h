@@ -24,7 +24,7 @@
 #define SCTP_DEFAULT_MAX_MESSAGE (256u * 1024)
 #define SCTP_MAX_MESSAGE_LIMIT (16u * 1024 * 1024)   /* largest max_message_size accepted */
 #define SCTP_DEFAULT_BUF (1024u * 1024)
-#define SCTP_MAX_ASSOCS 16        /* per process; a worker uses one, tests two */
+#define SCTP_MAX_ASSOCS 1024      /* per process; a worker uses one, bench/rtcclient many */
 #define SCTP_TICK_MS 10           /* period at which the caller runs sctp_tick */
 
 /* Payload protocol identifiers (RFC 8831 §8, RFC 8832 §8.1). */

@@ -1,162 +1,188 @@
-/* badpeer: a hostile WebRTC Direct peer for integration tests, built from
- * rtcd's own engines in the client role. It authenticates with a STUN check
- * (libp2p ufrag), then misbehaves:
- *   badpeer ADDR:PORT dtls-garbage   random datagrams of the DTLS class
- *   badpeer ADDR:PORT sctp-garbage   completes DTLS as client, then sends
- *                                    random SCTP packets inside DTLS records
- *   badpeer ADDR:PORT hold SECONDS   completes DTLS and keeps consent fresh
- * Exit 0 when the scenario ran (what rtcd did is checked by the caller). */
-#include <errno.h>
-#include <poll.h>
+/* badpeer: a hostile WebRTC Direct peer for integration tests, a thin CLI
+ * over bench/rtcclient (rtcd's own engines in the client role).
+ *   badpeer TARGET MODE [SECONDS] [--delay MS]
+ * TARGET is IP:PORT or a /ip4|ip6/.../udp/.../webrtc-direct[/certhash/...]
+ * [/p2p/...] multiaddr (then the certificate and peer id are checked).
+ *   dtls-garbage        after ICE: random datagrams of the DTLS class
+ *   sctp-garbage        after DTLS: random SCTP packets inside DTLS records
+ *   hold SECONDS        connect completely (Noise too), keep consent fresh
+ *   noise-ok            complete Noise and ping once
+ *   noise-bad-prologue  Noise with the two fingerprints swapped in the prologue
+ *   noise-bad-sig       msg2 names our key, its signature covers random bytes
+ *   noise-wrong-key     msg2 names our key, signed by another key
+ * --delay MS holds the bad Noise message that long (so a test can see the
+ * connection first). Prints "local ADDR" once the socket exists, then one
+ * line about what happened. Exit status: 0 the scenario ran as it should
+ * (garbage sent; hold/noise-ok connected; a bad Noise handshake refused by
+ * the server); 1 a local or setup failure; 3 the server accepted a bad
+ * handshake or did not react to it (or noise-ok failed after connecting). */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
-#include "common/addr.h"
-#include "common/cert.h"
-#include "common/stun.h"
+#include "bench/rtcclient.h"
+#include "common/log.h"
 #include "common/util.h"
-#include "worker/dtls.h"
 
-static int fd;
-static char ufrag[64], user[160];
+#define GARBAGE_LINGER_MS 300   /* let the server chew on it before we exit */
+#define BAD_TIMEOUT_MS 15000    /* the server must refuse within this */
+
+enum mode { M_DTLS, M_SCTP, M_HOLD, M_NOISE_OK, M_BAD };
+
+static enum mode mode;
+static int finished, status = 1, hold_s = 5, hostile_done;
+static uint64_t end_at = UINT64_MAX;
+
+static void done(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 static void
-send_check(void)
+done(int code, const char *fmt, ...)
 {
-	uint8_t buf[512], txid[12];
-	struct stun_builder b;
-	int n;
+	va_list ap;
 
-	random_bytes(txid, sizeof(txid));
-	stun_build_begin(&b, buf, sizeof(buf), STUN_BINDING_REQUEST, txid);
-	stun_build_attr(&b, STUN_ATTR_USERNAME, user, (uint16_t)strlen(user));
-	stun_build_attr(&b, STUN_ATTR_USE_CANDIDATE, NULL, 0);
-	stun_build_integrity(&b, ufrag, strlen(ufrag));
-	stun_build_fingerprint(&b);
-	n = stun_build_end(&b);
-	if (n > 0 && send(fd, buf, (size_t)n, 0) < 0)
-		perror("badpeer: send");
+	if (finished)
+		return;
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+	fflush(stdout);
+	status = code;
+	finished = 1;
 }
 
 static void
-dtls_out(void *arg, const uint8_t *p, size_t n)
+on_event(void *arg, struct rc_conn *c, const struct rc_event *ev)
 {
-	if (send(fd, p, n, 0) < 0)
-		perror("badpeer: send");
-}
+	char peer[MF_PEERID_TEXT_MAX] = "?";
 
-static void dtls_data(void *arg, const uint8_t *p, size_t n) { }
-static int connected;
-static void dtls_up(void *arg) { connected = 1; }
-static void dtls_closed(void *arg) { }
-
-/* Pump received datagrams into the engine for up to ms. */
-static void
-pump(struct dtls *d, int ms)
-{
-	uint64_t end = now_ms() + (uint64_t)ms;
-	uint8_t buf[2048];
-
-	while (now_ms() < end) {
-		struct pollfd p = { fd, POLLIN, 0 };
-		if (poll(&p, 1, 20) > 0) {
-			ssize_t r = recv(fd, buf, sizeof(buf), 0);
-			if (r > 0 && d && buf[0] >= 20 && buf[0] <= 63)
-				(void)dtls_input(d, buf, (size_t)r);
-		}
-		if (d && dtls_timeout_ms(d) == 0)
-			(void)dtls_handle_timeout(d);
+	(void)arg;
+	switch (ev->type) {
+	case RC_EV_HOSTILE_SENT:
+		hostile_done = 1;
+		printf("hostile step done\n");
+		fflush(stdout);
+		if (mode == M_DTLS || mode == M_SCTP)
+			end_at = now_ms() + GARBAGE_LINGER_MS;
+		break;
+	case RC_EV_CONNECTED:
+		(void)rc_remote_peer(c, peer, sizeof(peer));
+		printf("connected to %s\n", peer);
+		fflush(stdout);
+		if (mode == M_HOLD)
+			end_at = now_ms() + (uint64_t)hold_s * 1000;
+		else if (mode == M_NOISE_OK && rc_ping(c) < 0)
+			done(3, "cannot ping");
+		else if (mode == M_BAD)
+			done(3, "ACCEPTED: the server completed a bad Noise handshake");
+		break;
+	case RC_EV_PONG:
+		done(0, "pong rtt_us=%llu", (unsigned long long)ev->rtt_us);
+		break;
+	case RC_EV_FAILED:
+	case RC_EV_CLOSED:
+		if (mode == M_DTLS || mode == M_SCTP)
+			done(hostile_done ? 0 : 1, hostile_done ? "sent garbage; the server closed: %s" :
+			    "failed before the garbage: %s", ev->reason);
+		else if (mode == M_BAD && rc_hostile_answered(c))
+			done(3, "ACCEPTED: the server answered our bad Noise message (%s)", ev->reason);
+		else if (mode == M_BAD && !hostile_done)
+			done(1, "failed before the bad Noise message: %s", ev->reason);
+		else if (mode == M_BAD)
+			done(ev->by_peer ? 0 : 3, ev->by_peer ? "rejected by the server: %s" :
+			    "the server did not react to our bad Noise message: %s", ev->reason);
+		else if (rc_times(c)->connected != 0)
+			done(3, "failed after connecting: %s", ev->reason);
+		else
+			done(1, "failed: %s", ev->reason);
+		break;
+	default:
+		break;
 	}
+}
+
+static int
+parse_mode(const char *s, struct rc_cfg *cfg)
+{
+	static const struct {
+		const char *name;
+		enum mode mode;
+		enum rc_hostile knob;
+	} modes[] = {
+		{ "dtls-garbage", M_DTLS, RC_HOSTILE_DTLS_GARBAGE },
+		{ "sctp-garbage", M_SCTP, RC_HOSTILE_SCTP_GARBAGE },
+		{ "hold", M_HOLD, RC_HOSTILE_NONE },
+		{ "noise-ok", M_NOISE_OK, RC_HOSTILE_NONE },
+		{ "noise-bad-prologue", M_BAD, RC_HOSTILE_NOISE_PROLOGUE },
+		{ "noise-bad-sig", M_BAD, RC_HOSTILE_NOISE_SIG },
+		{ "noise-wrong-key", M_BAD, RC_HOSTILE_NOISE_KEY },
+	};
+
+	for (size_t i = 0; i < ARRAY_LEN(modes); i++)
+		if (strcmp(s, modes[i].name) == 0) {
+			mode = modes[i].mode;
+			cfg->hostile = modes[i].knob;
+			return 0;
+		}
+	return -1;
+}
+
+static int
+usage(void)
+{
+	fprintf(stderr, "usage: badpeer IP:PORT|MULTIADDR dtls-garbage|sctp-garbage|hold [SECONDS]|"
+	    "noise-ok|noise-bad-prologue|noise-bad-sig|noise-wrong-key [--delay MS]\n");
+	return 2;
 }
 
 int
 main(int argc, char **argv)
 {
-	static uint8_t cert[CERT_MAX_DER], key[KEY_MAX_DER];
-	struct sockaddr_storage ss;
-	struct dtls_cfg dc;
-	struct dtls *d = NULL;
-	struct addr a;
-	size_t cl, kl;
-	char err[128];
-	uint8_t buf[1400];
+	struct rc_cfg cfg;
+	struct rc_conn *c;
+	struct rc_set *set;
+	struct addr local;
+	char err[RC_REASON_MAX], buf[ADDR_STRLEN];
 
-	if (argc < 3 || addr_parse(&a, argv[1]) < 0) {
-		fprintf(stderr, "usage: badpeer ADDR:PORT dtls-garbage|sctp-garbage|hold [SECONDS]\n");
-		return 2;
+	log_init("badpeer", LOG_LVL_WARN);
+	memset(&cfg, 0, sizeof(cfg));
+	if (argc < 3 || rc_cfg_direct(&cfg, argv[1], err, sizeof(err)) < 0 ||
+	    parse_mode(argv[2], &cfg) < 0)
+		return usage();
+	for (int i = 3; i < argc; i++) {
+		if (strcmp(argv[i], "--delay") == 0 && i + 1 < argc)
+			cfg.hostile_delay_ms = (uint32_t)strtoul(argv[++i], NULL, 10);
+		else if (mode == M_HOLD && atoi(argv[i]) > 0)
+			hold_s = atoi(argv[i]);
+		else
+			return usage();
 	}
-	fd = socket(a.family, SOCK_DGRAM, 0);
-	if (fd < 0 || connect(fd, (struct sockaddr *)&ss, addr_to_sockaddr(&a, &ss)) < 0) {
-		perror("badpeer: socket");
+	cfg.timeout_ms = mode == M_BAD ? BAD_TIMEOUT_MS + cfg.hostile_delay_ms : 0;
+	cfg.on_event = on_event;
+	if (rc_global_init() < 0 || (set = rc_set_new(1)) == NULL) {
+		fprintf(stderr, "badpeer: cannot initialise\n");
 		return 1;
 	}
-	strcpy(ufrag, "libp2p+webrtc+v1/");
-	random_token(ufrag + strlen(ufrag), 32);
-	snprintf(user, sizeof(user), "%s:%s", ufrag, ufrag);
-	for (int i = 0; i < 5; i++) {
-		send_check();
-		pump(NULL, 100);
-	}
-	if (strcmp(argv[2], "dtls-garbage") == 0) {
-		for (int i = 0; i < 500; i++) {
-			size_t n = 13 + (size_t)(i * 37 % 1200);
-			random_bytes(buf, n);
-			buf[0] = (uint8_t)(20 + i % 44);
-			if (send(fd, buf, n, 0) < 0)
-				break;
-		}
-		pump(NULL, 200);
-		printf("sent DTLS garbage\n");
-		return 0;
-	}
-	if (cert_generate(cert, &cl, sizeof(cert), key, &kl, sizeof(key)) < 0)
-		return 1;
-	memset(&dc, 0, sizeof(dc));
-	dc.role = DTLS_ROLE_CLIENT;
-	dc.cert_der = cert;
-	dc.cert_len = cl;
-	dc.key_der = key;
-	dc.key_len = kl;
-	dc.verify = DTLS_VERIFY_ANY;
-	dc.mtu = 1250;
-	dc.send = dtls_out;
-	dc.on_data = dtls_data;
-	dc.on_connected = dtls_up;
-	dc.on_closed = dtls_closed;
-	d = dtls_new(&dc, err, sizeof(err));
-	if (d == NULL || dtls_start(d) < 0) {
-		fprintf(stderr, "badpeer: dtls: %s\n", err);
+	if ((c = rc_new(&cfg, err, sizeof(err))) == NULL || rc_set_add(set, c) < 0) {
+		fprintf(stderr, "badpeer: %s\n", err);
 		return 1;
 	}
-	for (int i = 0; i < 100 && !connected; i++)
-		pump(d, 50);
-	if (!connected) {
-		fprintf(stderr, "badpeer: DTLS did not connect\n");
-		return 1;
+	if (rc_local_addr(c, &local) == 0)
+		printf("local %s\n", addr_format(&local, buf, sizeof(buf)));
+	fflush(stdout);
+	while (!finished) {
+		if (rc_set_run(set, 50) < 0)
+			break;
+		if (now_ms() >= end_at)
+			done(0, "%s", mode == M_HOLD ? "held" : "sent garbage");
 	}
-	printf("DTLS connected\n");
-	if (strcmp(argv[2], "sctp-garbage") == 0) {
-		for (int i = 0; i < 300; i++) {
-			size_t n = 12 + (size_t)(i * 53 % 1100);
-			random_bytes(buf, n);
-			if (i % 2) {   /* a plausible common header: ports 5000 */
-				buf[0] = 0x13; buf[1] = 0x88; buf[2] = 0x13; buf[3] = 0x88;
-			}
-			if (dtls_send(d, buf, n) < 0)
-				break;
-		}
-		pump(d, 300);
-		printf("sent SCTP garbage\n");
-	} else {
-		int secs = argc > 3 ? atoi(argv[3]) : 5;
-		for (int i = 0; i < secs * 2; i++) {
-			send_check();
-			pump(d, 500);
-		}
-	}
-	dtls_free(d);
-	return 0;
+	/* Say goodbye (SCTP ABORT, close_notify) and let it go out. */
+	rc_close(c, "done");
+	for (int i = 0; i < 4; i++)
+		(void)rc_set_run(set, 10);
+	rc_set_del(set, c);
+	rc_free(c);
+	rc_set_free(set);
+	return status;
 }
