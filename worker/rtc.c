@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "common/log.h"
+#include "common/util.h"
 #include "dtls.h"
 #include "sctp.h"
 #include "srtp_sess.h"
@@ -19,8 +20,17 @@ struct rtc {
 	struct srtp_sess *srtp;
 	struct rtc_stats st;
 	uint64_t last_tick_ms;
+	uint64_t last_sctp_ms;         /* last SCTP packet in or out */
 	int secure, up, down, closing;
 };
+
+/* usrsctp 0.9.5 cannot tell when its next timer is due, so it is ticked:
+ * every 10 ms while the association is busy (recent packets or unacked
+ * data: retransmission and delayed-SACK timers matter), every 250 ms when
+ * idle (only heartbeats, 10 s apart), so idle workers cost nearly nothing. */
+#define TICK_BUSY_MS SCTP_TICK_MS
+#define TICK_IDLE_MS 250
+#define BUSY_WINDOW_MS 500
 
 static void
 go_down(struct rtc *r, const char *reason)
@@ -47,8 +57,10 @@ dtls_data(void *arg, const uint8_t *p, size_t n)
 {
 	struct rtc *r = arg;
 
-	if (r->sctp)
+	if (r->sctp) {
+		r->last_sctp_ms = now_ms();
 		sctp_input(r->sctp, p, n);
+	}
 }
 
 /* SCTP callbacks */
@@ -57,6 +69,7 @@ sctp_out(void *arg, const uint8_t *p, size_t n)
 {
 	struct rtc *r = arg;
 
+	r->last_sctp_ms = now_ms();
 	if (dtls_send(r->dtls, p, n) < 0) {
 		r->st.sctp_dropped++;
 		log_debug("dtls: cannot send an SCTP packet of %zu bytes (max %zu)", n,
@@ -297,7 +310,8 @@ rtc_next_deadline(const struct rtc *r, uint64_t now_ms)
 	if (t != UINT64_MAX)
 		next = now_ms + t;
 	if (r->sctp) {
-		t = (r->last_tick_ms ? r->last_tick_ms : now_ms) + SCTP_TICK_MS;
+		int busy = now_ms - r->last_sctp_ms < BUSY_WINDOW_MS || sctp_buffered(r->sctp) > 0;
+		t = (r->last_tick_ms ? r->last_tick_ms : now_ms) + (busy ? TICK_BUSY_MS : TICK_IDLE_MS);
 		if (t < next)
 			next = t;
 	}
