@@ -79,6 +79,11 @@ def test_install_run_uninstall():
         if "ExecStart=%s/rtcd -c %s/rtcd/rtcd.conf" % (v["sbindir"], v["sysconfdir"]) not in unit or \
                 "ExecReload=%s/rtcctl " % v["bindir"] not in unit or "@" + "sbindir@" in unit:
             fail("unit paths not substituted:\n%s" % unit)
+        for page in ("man8/rtcd.8", "man8/rtcctl.8", "man5/rtcd.conf.5"):
+            p = subprocess.run(["man", "--warnings=all", "-l", at("mandir", page)], capture_output=True,
+                               text=True, timeout=30, env=dict(MAKE_ENV, LC_ALL="C.UTF-8", MANWIDTH="80"))
+            if p.returncode != 0 or p.stderr.strip() or "SEE ALSO" not in p.stdout:
+                fail("man %s: %s" % (page, p.stderr))
         rtcd = at("sbindir", "rtcd")
         p = subprocess.run([rtcd, "-c", at("sysconfdir", "rtcd", "rtcd.conf"), "--check-config"],
                            capture_output=True, text=True, timeout=10)
