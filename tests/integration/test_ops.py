@@ -455,6 +455,13 @@ def test_rtcctl_show_and_sort():
         if code != 2:
             fail("--sort size accepted")
         d.stop()
+    stale = os.path.join(d.dir, "stale.sock")         # a socket file nobody listens on
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.bind(stale)
+    s.close()
+    p = subprocess.run([RTCCTL, "--socket", stale, "status"], capture_output=True, text=True, timeout=10)
+    if p.returncode != 1 or "stale" not in p.stderr:
+        fail("stale socket message: %r" % p.stderr)
 
 
 if __name__ == "__main__":
