@@ -27,6 +27,7 @@
 #define BACKOFF_MIN_MS 100
 #define BACKOFF_MAX_MS 30000
 #define CHAN_BUF (1024 * 1024)
+#define DRAIN_ROUNDS 64          /* wchan_on_read calls for a dead worker's backlog */
 
 static struct event *sigchld_ev;
 
@@ -475,6 +476,17 @@ reaped(struct sup *s, struct worker *w, int status)
 	destroy(s, w);
 }
 
+/* A worker that exited may have left its last messages unread (its goodbye
+ * datagrams: SCTP ABORT, DTLS close_notify; its BYE): SIGCHLD and the
+ * channel's readability arrive in one loop iteration in either order. Read
+ * them before the worker is destroyed, so its peer still hears goodbye. */
+static void
+drain_channel(struct worker *w)
+{
+	for (int i = 0; i < DRAIN_ROUNDS && !w->eof && w->ev != NULL; i++)
+		wchan_on_read(w->fd, EV_READ, w);
+}
+
 static void
 on_sigchld(evutil_socket_t fd, short ev, void *arg)
 {
@@ -487,8 +499,11 @@ on_sigchld(evutil_socket_t fd, short ev, void *arg)
 		TAILQ_FOREACH(w, &s->workers, all_link)
 			if (w->pid == pid)
 				break;
-		if (w)
+		if (w) {
+			w->reaped = 1;   /* its pid may be reused now: never signal it again */
+			drain_channel(w);
 			reaped(s, w, status);
+		}
 	}
 	workers_refill(s);
 	if (s->stopping && s->nworkers == 0)
