@@ -5,15 +5,18 @@ backoff with a worker that cannot start, drain with and without a deadline
 while aiortc peers are connected, SIGTERM with 10 connected aiortc peers
 (every data channel closes at once, not by timeout), reload of room limits
 without dropping a connection, the sd_notify protocol, worker log lines
-rate-limited, and rtcctl show / --sort."""
+rate-limited, the syslog option, and rtcctl show / --sort."""
 import asyncio
 import http.client
 import json
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
+import tempfile
+import threading
 import time
 
 from aiopeer import Peer
@@ -404,6 +407,66 @@ def test_notify_protocol():
     s.close()
 
 
+def test_syslog_option():
+    """"syslog": true sends the same lines to /dev/log (facility daemon);
+    reload turns it off. /dev/log is ours: in a private mount namespace rtcd
+    sees a copy of /dev (every entry bind-mounted) plus our socket."""
+    fake = os.path.join(tempfile.mkdtemp(prefix="rtcd-dev-"), "dev")
+    os.mkdir(fake)
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    s.bind(os.path.join(fake, "log"))
+    os.chmod(os.path.join(fake, "log"), 0o666)
+    script = (
+        'for f in /dev/*; do n=${f#/dev/}; [ "$n" = log ] && continue; '
+        'if [ -L "$f" ]; then cp -P "$f" "$D/$n"; '
+        'elif [ -d "$f" ]; then mkdir "$D/$n" && mount --rbind "$f" "$D/$n"; '
+        'else : > "$D/$n" && mount --bind "$f" "$D/$n"; fi || exit 1; done; '
+        'mount --rbind "$D" /dev && exec "$@"')
+    prefix = ["unshare", "-m", "--propagation", "private", "env", "D=" + fake, "sh", "-c", script, "sh"]
+    got, stop = [], threading.Event()
+
+    def reader():        # /dev/log must be read: a full queue (10 datagrams) blocks syslog(3)
+        s.settimeout(0.1)
+        while not stop.is_set():
+            try:
+                got.append(s.recv(4096).decode(errors="replace"))
+            except socket.timeout:
+                pass
+    t = threading.Thread(target=reader)
+    t.start()
+    try:
+        syslog_run(prefix, got)
+    finally:
+        stop.set()
+        t.join()
+        s.close()
+        shutil.rmtree(os.path.dirname(fake), ignore_errors=True)
+
+
+def syslog_run(prefix, got):
+    with Daemon(config={"syslog": True, "log_level": "info"}, prefix=prefix) as d:
+        wait_for(lambda: any("ready (pid" in m for m in got), what="ready line on syslog")
+        ready = [m for m in got if "ready (pid" in m][0]
+        if not re.match(r"^<30>.*rtcd\[%d\]: " % d.proc.pid, ready):
+            fail("syslog line not daemon.info from rtcd[pid]: %r" % ready)
+        if "ready (pid" not in d.log():
+            fail("stderr lost its copy")
+        cfg = dict(d.config, syslog=False)
+        with open(d.config_path, "w") as f:
+            json.dump(cfg, f)
+        d.control({"cmd": "reload"})
+        time.sleep(0.3)
+        n = len(got)
+        c = StunClient(d.udp[0])
+        expect_success(c.check(), c)
+        d.control({"cmd": "kill", "id": d.connections()[0]["id"]})
+        wait_for(lambda: "killed by operator" in d.log(), what="kill logged on stderr")
+        time.sleep(0.3)
+        if len(got) != n:
+            fail("syslog still written after reload turned it off: %r" % got[n:])
+        d.stop()
+
+
 def test_worker_logs_rate_limited():
     with Daemon() as d:
         c = StunClient(d.udp[0])
@@ -470,5 +533,6 @@ def test_rtcctl_show_and_sort():
 if __name__ == "__main__":
     main([test_metrics_parse_and_move, test_control_refuses_other_uids, test_crash_loop_backoff,
           test_drain_with_peers_and_deadline, test_sigterm_ten_peers_clean_close,
-          test_reload_room_limits_live, test_notify_protocol, test_worker_logs_rate_limited,
+          test_reload_room_limits_live, test_notify_protocol, test_syslog_option,
+          test_worker_logs_rate_limited,
           test_rtcctl_show_and_sort])
