@@ -71,12 +71,12 @@ def bad_handshake(mode, expect):
             fail("badpeer %s did not see rtcd refuse the handshake" % mode)
         wait_for(lambda: all(c["id"] != conn["id"] for c in d.connections()), timeout=5,
                  what="the bad connection to disappear")
-        pat = re.compile(r"conn %d: closed: noise: (.*)" % conn["id"])
+        pat = re.compile(r"conn %d \([^)]*\): closed: noise: (.*)" % conn["id"])
         m = wait_for(lambda: pat.search(d.log()), timeout=5, what="the noise failure in the log")
         log("rtcd closed it: noise: %s" % m.group(1))
         if expect not in m.group(1):
             fail("unexpected reason %r (wanted %r)" % (m.group(1), expect))
-        if re.search(r"conn %d: libp2p peer .* authenticated" % conn["id"], d.log()):
+        if re.search(r"conn %d \([^)]*\): libp2p peer .* authenticated" % conn["id"], d.log()):
             fail("rtcd authenticated the bad peer")
         finish_good(good)
         ok = subprocess.run([BADPEER, ma, "noise-ok"], capture_output=True, text=True, timeout=30)
@@ -113,8 +113,8 @@ def test_noise_ok_pings():
             fail("an honest Noise handshake and ping failed: %s %s" % (p.stdout, p.stderr))
         if ("connected to %s" % st["peer_id"]) not in p.stdout:
             fail("badpeer did not authenticate rtcd's peer id %s" % st["peer_id"])
-        m = wait_for(lambda: re.search(r"conn (\d+): libp2p peer (\S+) authenticated", d.log()),
-                     what="rtcd authenticating the dialer")
+        pat = re.compile(r"conn (\d+) \([^)]*\): libp2p peer (\S+) authenticated")
+        m = wait_for(lambda: pat.search(d.log()), what="rtcd authenticating the dialer")
         log("rtcd authenticated conn %s as %s" % (m.group(1), m.group(2)))
         d.stop()
 
