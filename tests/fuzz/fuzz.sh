@@ -167,12 +167,12 @@ run)
 	build
 	failed=""
 	want=" $* "
-	list=$(echo "$TARGETS" | while read -r t _; do [ -n "$t" ] && echo "$t"; done)
+	list=$(echo "$TARGETS" | while read -r t _; do if [ -n "$t" ]; then echo "$t"; fi; done)
 	for t in $list; do
 		if [ "$want" != "  " ] && [ "${want#* "$t" }" = "$want" ]; then
 			continue
 		fi
-		opts=$(echo "$TARGETS" | while read -r n o; do [ "$n" = "$t" ] && echo "$o"; done)
+		opts=$(echo "$TARGETS" | while read -r n o; do if [ "$n" = "$t" ]; then echo "$o"; fi; done)
 		# shellcheck disable=SC2086
 		run_one "$t" $opts || failed="$failed $t"
 	done
