@@ -27,9 +27,9 @@ FUZZ_ARGS=${FUZZ_ARGS:-}
 
 # target name and extra libFuzzer flags
 TARGETS="
-stun_peek
+stun_peek -max_len=4096
 wire_decode -max_len=51200
-stun_full
+stun_full -max_len=4096
 ice
 sdp -max_len=16384 -dict=DICT/sdp.dict
 dcep
@@ -44,6 +44,7 @@ config_json -dict=DICT/json.dict
 http_offer -max_len=8192 -dict=DICT/http.dict
 sctp_assoc -max_len=8192
 srtp
+wchan -max_len=8192
 "
 
 src=$FUZZ_SRCDIR
@@ -91,11 +92,15 @@ archive() {
 	name=$1 dir=$2
 	shift 2
 	objs=""
+	stale=0
+	[ -f "$obj/$name.a" ] || stale=1
 	for f in "$@"; do
 		o=$obj/$(echo "$dir/$f" | tr '/' '_' | sed 's/\.c$/.o/')
 		compile "$src/$dir/$f" "$o" -fsanitize=fuzzer-no-link
 		objs="$objs $o"
+		[ "$o" -nt "$obj/$name.a" ] && stale=1
 	done
+	[ $stale = 1 ] || return 0
 	rm -f "$obj/$name.a"
 	# shellcheck disable=SC2086
 	ar cr "$obj/$name.a" $objs
@@ -120,6 +125,7 @@ build() {
 	# shellcheck disable=SC2046
 	archive libsupervisor supervisor $(srcs_of supervisor main.c rtcctl.c)
 	# shellcheck disable=SC2046
+	# (the worker's programs and its seccomp sandbox are not fuzzed)
 	archive libworker worker $(srcs_of worker main.c conn.c sandbox.c)
 	archive libfuzzunit tests/unit sctppair.c
 	compile "$src/tests/fuzz/fuzz_stubs.c" "$obj/fuzz_stubs.o"

@@ -942,6 +942,82 @@ gen_supervisor(void)
 	put_str("http_offer", "path-nested", "/dist/p2p.js");
 }
 
+/* ---- worker -> supervisor in context (fuzz_wchan.c) --------------------- */
+
+enum { W_READY, W_ANSWER, W_OFFER_FAIL, W_DGRAM_OUT, W_TUPLE_BIND, W_STATE, W_LOG, W_BYE,
+	W_SIGN_REQ, W_ROOM_JOIN, W_ROOM_LEAVE, W_ROOM_PUBLISH };
+
+static void
+wchan_built(struct bs *s, int worker, int type, uint8_t tuple, uint8_t code, const char *str,
+    const void *data, size_t dlen)
+{
+	bs_u8(s, (uint8_t)(1 | worker << 4));
+	bs_u8(s, (uint8_t)type);
+	bs_u8(s, tuple);
+	bs_u8(s, code);
+	bs_chunk8(s, str, strlen(str));
+	bs_chunk16(s, data, dlen);
+}
+
+static void
+wchan_binding(struct bs *s, uint8_t which, const char *remote_ufrag)
+{
+	bs_u8(s, 3);
+	bs_u8(s, which);
+	bs_chunk8(s, remote_ufrag, strlen(remote_ufrag));
+}
+
+static void
+gen_wchan(void)
+{
+	static const char stun[] = "\x01\x01\x00\x00\x21\x12\xa4\x42txid-fuzz-01";
+	uint8_t sk[56];
+	struct bs s;
+
+	memcpy(sk, "noise-libp2p-static-key:", 24);
+	memset(sk + 24, 0x42, 32);
+	/* offer mode: worker 0 assigned (ufrag Fz9q), 1 connected, 2 spawned */
+	bs_reset(&s);
+	bs_u8(&s, 0x0e);
+	wchan_binding(&s, 0, "Ab3X");
+	wchan_built(&s, 0, W_TUPLE_BIND, 1, 1, "", "", 0);
+	wchan_built(&s, 0, W_DGRAM_OUT, 1, 0, "", stun, sizeof(stun) - 1);
+	wchan_built(&s, 0, W_STATE, 0, PHASE_OPEN, "", "", 0);
+	wchan_built(&s, 0, W_ROOM_JOIN, 0, 0, "lobby", "{\"name\":\"alice\"}", 16);
+	wchan_built(&s, 1, W_ROOM_JOIN, 0, 0, "lobby", "", 0);
+	wchan_built(&s, 1, W_ROOM_PUBLISH, 0, 0, "lobby", "{\"type\":\"msg\",\"text\":\"hi\"}", 27);
+	wchan_built(&s, 0, W_ROOM_LEAVE, 0, 0, "lobby", "", 0);
+	wchan_built(&s, 0, W_LOG, 0, 2, "dtls: handshake done", "", 0);
+	wchan_built(&s, 2, W_READY, 0, 0, "", "", 0);
+	wchan_built(&s, 0, W_BYE, 0, 0, "peer closed", "", 0);
+	bs_u8(&s, 4 | 1 << 4);
+	put_bs("wchan", "offer-mode-session", &s);
+	/* offer answer and refusal, and violations: a DGRAM_OUT to a tuple
+	 * never bound, a bind of someone else's tuple, a supervisor type */
+	bs_reset(&s);
+	bs_u8(&s, 0x0e);
+	wchan_built(&s, 0, W_ANSWER, 0, 0, "Qx7r", "v=0\r\n", 5);
+	wchan_built(&s, 1, W_OFFER_FAIL, 0, 0, "no fingerprint", "", 0);
+	wchan_binding(&s, 0, "Ab3X");
+	wchan_built(&s, 1, W_TUPLE_BIND, 1, 0, "", "", 0);
+	wchan_built(&s, 1, W_DGRAM_OUT, 1, 0, "", stun, sizeof(stun) - 1);
+	bs_u8(&s, 0x00);
+	bs_chunk16(&s, "\x09\x00\x00\x00\x01\x00\x00\x00\x00\x00\x00\x00\x00", 13);
+	put_bs("wchan", "answers-and-violations", &s);
+	/* WebRTC Direct: worker 2 idle takes a libp2p flow, binds, signs */
+	bs_reset(&s);
+	bs_u8(&s, 0x40 | 0x10 | 0x0b);
+	wchan_binding(&s, 1, "libp2p+webrtc+v1/4a9e1c7bd2f8a0e36c15b9d4");
+	wchan_built(&s, 2, W_TUPLE_BIND, 1, 1, "", "", 0);
+	wchan_built(&s, 2, W_SIGN_REQ, 0, 0, "", sk, sizeof(sk));
+	wchan_built(&s, 2, W_SIGN_REQ, 0, 0, "", sk, sizeof(sk));
+	wchan_built(&s, 2, W_STATE, 0, PHASE_OPEN, "12D3KooWNpDk9w6WrEEcdsEH1y47W71S36yFjw4sd3j7omzgCSMS",
+	    "", 0);
+	bs_u8(&s, 2);
+	bs_chunk16(&s, stun, sizeof(stun) - 1);
+	put_bs("wchan", "direct-mode-session", &s);
+}
+
 /* ---- SRTP --------------------------------------------------------------- */
 
 static void
@@ -1012,6 +1088,7 @@ main(int argc, char **argv)
 	gen_multiformats();
 	gen_supervisor();
 	gen_srtp();
+	gen_wchan();
 	printf("gen_seeds: corpora written to %s (%d failures)\n", top, failures);
 	return failures ? 1 : 0;
 }
