@@ -32,7 +32,7 @@ wire_decode -max_len=51200
 stun_full -max_len=4096
 ice
 sdp -max_len=16384 -dict=DICT/sdp.dict
-dcep
+dcep -detect_leaks=0
 webrtc_msg
 multistream
 pb
@@ -42,7 +42,7 @@ multiformats
 control_json -dict=DICT/json.dict
 config_json -dict=DICT/json.dict
 http_offer -max_len=8192 -dict=DICT/http.dict
-sctp_assoc -max_len=8192
+sctp_assoc -max_len=8192 -detect_leaks=0
 srtp
 wchan -max_len=8192
 "

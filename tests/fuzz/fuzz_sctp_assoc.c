@@ -7,6 +7,8 @@
  *     bytes becomes everything after the 12-byte SCTP common header, which
  *     gets the live association's ports and verification tag and a valid
  *     CRC32c (usrsctp verifies it, so random checksums would test nothing);
+ *     TSNs, cumulative acks and RE-CONFIG request numbers in its chunks are
+ *     offsets from the ones in use (fdc_fixup);
  *   1 raw packet as given; 2 pair steps (deliver queued packets, tick; bit
  *     7 of the argument cuts or restores the link towards the other side);
  *   3 dc_open with a label; 4 dc_send on a stream (bit 7: binary);
@@ -42,6 +44,8 @@ packet(struct fdc_end *e, const uint8_t *body, size_t n, int fixup)
 	memset(pkt + 8, 0, 4);
 	memcpy(pkt + 12, body, n);
 	len = 12 + n;
+	fdc_fixup(e->idx, pkt, len);
+	fdc_observe(e->idx, pkt, len);
 	{
 		uint32_t c = pair_crc32c(pkt, len);
 		pkt[8] = (uint8_t)c;

@@ -532,9 +532,14 @@ static struct bs *sctp_rec;
 static void
 rec_tap(int from, const uint8_t *p, size_t n)
 {
-	if (sctp_rec != NULL && from == 1 && n > 12) {
+	static uint8_t pkt[65536];
+
+	if (sctp_rec != NULL && from == 1 && n > 12 && n <= sizeof(pkt)) {
+		/* sequence numbers as the offsets fdc_fixup expects */
+		memcpy(pkt, p, n);
+		fdc_relativize(0, pkt, n);
 		bs_u8(sctp_rec, 0x00);     /* fixed-up packet to side 0 */
-		bs_chunk16(sctp_rec, p + 12, n - 12);
+		bs_chunk16(sctp_rec, pkt + 12, n - 12);
 		bs_u8(sctp_rec, 0x02);     /* and a step */
 		bs_u8(sctp_rec, 0);
 	}
