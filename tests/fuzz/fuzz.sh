@@ -33,6 +33,7 @@ stun_full -max_len=4096
 ice
 sdp -max_len=16384 -dict=DICT/sdp.dict
 dcep -detect_leaks=0
+dtls
 webrtc_msg
 multistream
 pb

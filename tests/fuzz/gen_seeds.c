@@ -15,6 +15,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 
+#include "common/cert.h"
 #include "common/multiformats.h"
 #include "common/stun.h"
 #include "common/wire.h"
@@ -25,6 +26,7 @@
 #include "worker/p2p/multistream.h"
 #include "worker/p2p/pb.h"
 #include "worker/p2p/webrtc_msg.h"
+#include "worker/dtls.h"
 #include "worker/srtp_sess.h"
 
 /* The offer-mode credentials of fuzz_ice.c. */
@@ -1023,6 +1025,84 @@ gen_wchan(void)
 	put_bs("wchan", "direct-mode-session", &s);
 }
 
+/* ---- DTLS (fuzz_dtls.c) ------------------------------------------------ */
+
+static uint8_t hello[DTLS_MAX_MTU];
+static size_t hello_len;
+
+static void
+keep_first(void *arg, const uint8_t *p, size_t n)
+{
+	if (hello_len == 0 && n <= sizeof(hello)) {
+		memcpy(hello, p, n);
+		hello_len = n;
+	}
+}
+
+static void
+gen_dtls(void)
+{
+	uint8_t cert[CERT_MAX_DER], key[KEY_MAX_DER];
+	size_t cl, kl;
+	struct dtls_cfg c;
+	struct dtls *d;
+	char err[256];
+	struct bs s;
+
+	/* a real ClientHello (with use_srtp) from our client engine */
+	if (cert_generate(cert, &cl, sizeof(cert), key, &kl, sizeof(key)) < 0)
+		goto fail;
+	memset(&c, 0, sizeof(c));
+	c.role = DTLS_ROLE_CLIENT;
+	c.cert_der = cert;
+	c.cert_len = cl;
+	c.key_der = key;
+	c.key_len = kl;
+	c.verify = DTLS_VERIFY_ANY;
+	c.use_srtp = 1;
+	c.send = keep_first;
+	d = dtls_new(&c, err, sizeof(err));
+	if (d == NULL || dtls_start(d) < 0 || hello_len == 0)
+		goto fail;
+	dtls_free(d);
+	bs_reset(&s);
+	bs_u8(&s, 0x02 | 0x04);            /* server alone, SRTP, MTU 1200 */
+	bs_u8(&s, 0);
+	bs_chunk16(&s, hello, hello_len);
+	bs_u8(&s, 1);
+	bs_chunk16(&s, hello, hello_len);  /* again, then the timer */
+	put_bs("dtls", "server-clienthello", &s);
+	/* after a handshake: data both ways, a changed record, raw junk,
+	 * the timer, close */
+	bs_reset(&s);
+	bs_u8(&s, 0x01 | 0x02 | 0x04);
+	bs_u8(&s, 1);
+	bs_chunk16(&s, "\x03\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00", 12);
+	bs_u8(&s, 2);
+	bs_chunk16(&s, "ack", 3);
+	bs_u8(&s, 3);
+	bs_u16(&s, 20);
+	bs_u8(&s, 0x40);
+	bs_u8(&s, 0);
+	bs_chunk16(&s, hello, hello_len);
+	bs_u8(&s, 5);
+	bs_u8(&s, 4);
+	put_bs("dtls", "connected-data-tamper-close", &s);
+	bs_reset(&s);
+	bs_u8(&s, 0x01 | 0x08);            /* no SRTP, MTU 1500 */
+	bs_u8(&s, 1);
+	{
+		static uint8_t big[1400];
+		memset(big, 'x', sizeof(big));
+		bs_chunk16(&s, big, sizeof(big));
+	}
+	put_bs("dtls", "connected-large-record", &s);
+	return;
+fail:
+	fprintf(stderr, "gen_seeds: DTLS seeds failed\n");
+	failures++;
+}
+
 /* ---- SRTP --------------------------------------------------------------- */
 
 static void
@@ -1094,6 +1174,7 @@ main(int argc, char **argv)
 	gen_supervisor();
 	gen_srtp();
 	gen_wchan();
+	gen_dtls();
 	printf("gen_seeds: corpora written to %s (%d failures)\n", top, failures);
 	return failures ? 1 : 0;
 }
