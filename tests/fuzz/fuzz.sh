@@ -4,6 +4,8 @@
 #
 #   fuzz.sh build                 compile only
 #   fuzz.sh run [TARGET...]       compile, then fuzz each target (default: all)
+#   fuzz.sh merge [TARGET...]     add the inputs of work/<target>/ that bring
+#                                 new coverage to the checked-in corpus
 #
 # Environment (the `fuzz` rule in tests/Makefile.am sets the first four):
 #   FUZZ_SRCDIR, FUZZ_BUILDDIR    top source and build directories
@@ -70,17 +72,18 @@ check_toolchain() {
 	fi
 }
 
-# Newest header of the tree: any change rebuilds every object.
-newest_header() {
-	find "$src/common" "$src/supervisor" "$src/worker" "$src/tests/fuzz" "$src/tests/unit" \
-	    -name '*.h' -newer "$1" 2>/dev/null | head -n 1
+# Any header newer than the last complete build rebuilds every object.
+headers_changed() {
+	[ -f "$obj/.built" ] || return 0
+	[ -n "$(find "$src/common" "$src/supervisor" "$src/worker" "$src/tests/fuzz" \
+	    "$src/tests/unit" -name '*.h' -newer "$obj/.built" 2>/dev/null | head -n 1)" ]
 }
 
 # compile SRC OBJ [extra flags]: only when the object is out of date.
 compile() {
 	c=$1 o=$2
 	shift 2
-	if [ -f "$o" ] && [ "$o" -nt "$c" ] && [ -z "$(newest_header "$o")" ]; then
+	if [ "$force" = 0 ] && [ -f "$o" ] && [ "$o" -nt "$c" ]; then
 		return 0
 	fi
 	echo "  CC-FUZZ  ${c#"$src"/}"
@@ -121,6 +124,10 @@ srcs_of() {
 
 build() {
 	check_toolchain
+	force=0
+	if headers_changed; then
+		force=1
+	fi
 	# shellcheck disable=SC2046
 	archive libcommon common $(srcs_of common)
 	# shellcheck disable=SC2046
@@ -142,6 +149,7 @@ build() {
 			    "$obj/libworker.a" "$obj/libcommon.a" $FUZZ_LIBS
 		fi
 	done
+	touch "$obj/.built"
 }
 
 run_one() {
@@ -189,8 +197,28 @@ run)
 	fi
 	echo "fuzz: all targets ran ${FUZZ_SECONDS}s without a crash"
 	;;
+merge)
+	shift || true
+	build
+	want=" $* "
+	for t in $(echo "$TARGETS" | while read -r n _; do if [ -n "$n" ]; then echo "$n"; fi; done); do
+		if [ "$want" != "  " ] && [ "${want#* "$t" }" = "$want" ]; then
+			continue
+		fi
+		[ -d "$out/work/$t" ] || continue
+		opts=$(echo "$TARGETS" | while read -r n o; do if [ "$n" = "$t" ]; then echo "$o"; fi; done)
+		opts=$(echo "$opts" | sed "s|-dict=[^ ]*||; s|-max_len=[^ ]*||")
+		# SDP inputs are large and many: keep its corpus to new edges.
+		[ "$t" = sdp ] && opts="$opts -use_counters=0"
+		# shellcheck disable=SC2086
+		"$bin/fuzz_$t" -merge=1 -max_len=4096 $opts "$src/tests/fuzz/corpus/$t" "$out/work/$t" \
+		    > "$out/$t.merge.log" 2>&1 || { tail -n 20 "$out/$t.merge.log" >&2; exit 1; }
+		echo "fuzz: $t: $(ls "$src/tests/fuzz/corpus/$t" | wc -l) inputs," \
+		    "$(cat "$src/tests/fuzz/corpus/$t"/* | wc -c) bytes"
+	done
+	;;
 *)
-	echo "usage: fuzz.sh build | run [TARGET...]" >&2
+	echo "usage: fuzz.sh build | run [TARGET...] | merge [TARGET...]" >&2
 	exit 2
 	;;
 esac
