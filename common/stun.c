@@ -255,6 +255,12 @@ set_len(struct stun_builder *b, size_t total)
 {
 	if (b->w.err)
 		return;
+	/* The length field has 16 bits (RFC 8489 §5): a longer message
+	 * cannot be expressed, so building fails instead of wrapping. */
+	if (total - STUN_HDR_LEN > 0xFFFF) {
+		b->w.err = 1;
+		return;
+	}
 	b->w.p[2] = (uint8_t)((total - STUN_HDR_LEN) >> 8);
 	b->w.p[3] = (uint8_t)(total - STUN_HDR_LEN);
 }

@@ -6,9 +6,11 @@ set -eu
 BUILD="build-essential autoconf automake pkg-config libevent-dev libssl-dev libusrsctp-dev
 libsrtp2-dev libjansson-dev check libseccomp-dev libcap-ng-dev"
 TEST="python3 python3-aiortc python3-prometheus-client iproute2 procps util-linux systemd chromium valgrind"
+# `make fuzz`: clang with libFuzzer (clang -fsanitize=fuzzer needs libclang-rt).
+FUZZ="clang libclang-rt-14-dev"
 
 missing=""
-for p in $BUILD ${RTCD_NO_TEST_DEPS:+} ${RTCD_NO_TEST_DEPS:-$TEST}; do
+for p in $BUILD ${RTCD_NO_TEST_DEPS:+} ${RTCD_NO_TEST_DEPS:-$TEST $FUZZ}; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
 done
 if [ -n "$missing" ]; then

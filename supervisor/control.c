@@ -311,6 +311,16 @@ handle(struct sup *s, const char *line, size_t len)
 	return res;
 }
 
+char *
+control_handle_line(struct sup *s, const char *line, size_t len)
+{
+	json_t *res = handle(s, line, len);
+	char *out = res ? json_dumps(res, JSON_COMPACT) : NULL;
+
+	json_decref(res);
+	return out;
+}
+
 /* Open clients, so that shutdown frees them (LeakSanitizer checks). */
 struct client {
 	TAILQ_ENTRY(client) link;
@@ -337,14 +347,12 @@ on_client_read(struct bufferevent *bev, void *arg)
 	size_t len;
 
 	while ((line = evbuffer_readln(in, &len, EVBUFFER_EOL_LF)) != NULL) {
-		json_t *res = handle(s, line, len);
-		char *out = json_dumps(res, JSON_COMPACT);
+		char *out = control_handle_line(s, line, len);
 		if (out) {
 			bufferevent_write(bev, out, strlen(out));
 			bufferevent_write(bev, "\n", 1);
 			free(out);
 		}
-		json_decref(res);
 		free(line);
 	}
 	if (evbuffer_get_length(in) > MAX_LINE) {

@@ -79,8 +79,8 @@ common_headers(struct evhttp_request *req)
 
 /* Accept only [A-Za-z0-9._-] path segments, no "." or ".." segments, no
  * hidden files: anything else is 404, so nothing outside web_root is served. */
-static int
-safe_path(const char *p, char *out, size_t outlen)
+int
+http_safe_path(const char *p, char *out, size_t outlen)
 {
 	size_t n = 0;
 	const char *seg = p;
@@ -121,7 +121,7 @@ serve_static(struct sup *s, struct evhttp_request *req, const char *path)
 
 	if (strcmp(path, "/") == 0)
 		path = "/index.html";
-	if (s->web_root[0] == '\0' || safe_path(path, rel, sizeof(rel)) < 0) {
+	if (s->web_root[0] == '\0' || http_safe_path(path, rel, sizeof(rel)) < 0) {
 		reply_text(req, 404, "Not Found", "not found");
 		return;
 	}

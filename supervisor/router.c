@@ -77,7 +77,6 @@ router_free(struct sup *s)
 
 /* libp2p WebRTC Direct ufrags: a known version prefix, then ice-chars
  * [A-Za-z0-9+/], 4..256 long in all (libp2p specs webrtc-direct.md). */
-int router_is_libp2p_ufrag(const char *u);
 int
 router_is_libp2p_ufrag(const char *u)
 {

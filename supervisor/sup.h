@@ -194,6 +194,8 @@ int router_bind(struct sup *s, struct worker *w, uint32_t tuple_id, int nominate
 /* A DGRAM_OUT from worker w: checked against its bound tuples, then queued. */
 void router_output(struct sup *s, struct worker *w, uint32_t tuple_id, const uint8_t *p, size_t n);
 int router_register_ufrag(struct sup *s, struct worker *w, const char *ufrag);
+/* A libp2p WebRTC Direct ufrag (version prefix + ice-chars, <= 256): 1 or 0. */
+int router_is_libp2p_ufrag(const char *u);
 void router_forget_worker(struct sup *s, struct worker *w);
 void router_peer_error(struct sup *s, int li, const struct addr *remote, int err,
     uint8_t origin, uint8_t type, uint8_t code);
@@ -226,6 +228,9 @@ void wchan_on_read(evutil_socket_t fd, short ev, void *arg);
 int control_open(struct sup *s);
 void control_close(struct sup *s);
 json_t *control_status(struct sup *s);
+/* One request line (without its newline) -> the reply line (malloc'd,
+ * compact JSON without a newline; NULL only when out of memory). */
+char *control_handle_line(struct sup *s, const char *line, size_t len);
 
 /* http.c */
 int http_open(struct sup *s);
@@ -234,6 +239,9 @@ void http_offer_answered(struct sup *s, struct worker *w, const char *sdp, size_
 void http_offer_failed(struct sup *s, struct worker *w, int status, const char *reason);
 /* A worker became available: serve offers waiting for one. */
 void http_offer_dispatch(struct sup *s);
+/* Copy a URL path that is safe to serve from web_root into out: 0, or -1
+ * (anything but [A-Za-z0-9._-] segments, empty, dot or hidden segments). */
+int http_safe_path(const char *p, char *out, size_t outlen);
 
 /* privdrop.c */
 int privdrop_resolve_worker_user(struct sup *s, char *err, size_t errlen);

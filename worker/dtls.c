@@ -86,6 +86,31 @@ fail_ssl(struct dtls *d, const char *what, int ssl_err)
 
 /* --- write BIO: one write = one datagram --------------------------------- */
 
+/* OpenSSL 3.0 packs the records of a flight into one write and sizes them
+ * against the MTU, but leaves the AEAD nonce and tag out of that sum when
+ * an encrypted record follows plaintext ones (dtls1_do_write: the client's
+ * Finished after Certificate..ChangeCipherSpec), so the write can be up to
+ * 24 bytes over. Such a write is split at record boundaries into datagrams
+ * that fit (RFC 6347 §4.1.1: a datagram holds whole records, any number). */
+static void
+send_split(struct dtls *d, const uint8_t *p, size_t n)
+{
+	size_t start = 0, off = 0;
+
+	while (off + DTLS_REC_HDR <= n) {
+		size_t rl = DTLS_REC_HDR + ((size_t)p[off + 11] << 8 | p[off + 12]);
+
+		if (rl > n - off)
+			break;   /* not whole records: leave the rest as it is */
+		if (off > start && off + rl - start > d->cfg.mtu) {
+			d->cfg.send(d->cfg.arg, p + start, off - start);
+			start = off;
+		}
+		off += rl;
+	}
+	d->cfg.send(d->cfg.arg, p + start, n - start);
+}
+
 static int
 out_write(BIO *b, const char *in, int inl)
 {
@@ -94,7 +119,10 @@ out_write(BIO *b, const char *in, int inl)
 	BIO_clear_retry_flags(b);
 	if (d == NULL || in == NULL || inl <= 0)
 		return 0;
-	d->cfg.send(d->cfg.arg, (const uint8_t *)in, (size_t)inl);
+	if ((size_t)inl > d->cfg.mtu)
+		send_split(d, (const uint8_t *)in, (size_t)inl);
+	else
+		d->cfg.send(d->cfg.arg, (const uint8_t *)in, (size_t)inl);
 	return inl;
 }
 
