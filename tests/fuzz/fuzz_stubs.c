@@ -1,4 +1,4 @@
-/* fuzz_stubs: linked into every fuzz target: stand-ins for the two
+/* fuzz_stubs: linked into every fuzz target: stand-ins for the
  * supervisor/main.c functions the supervisor modules call (main.c holds the
  * process's main() and is not linked into fuzz targets; stopping and
  * reloading do nothing here), and the quiet log sink. */
@@ -28,4 +28,10 @@ int
 sup_reload(struct sup *s, char *err, size_t errlen)
 {
 	return 0;
+}
+
+void
+sup_drain(struct sup *s, int deadline_s)
+{
+	s->stopping = 1;
 }
