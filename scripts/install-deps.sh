@@ -4,8 +4,8 @@
 set -eu
 
 BUILD="build-essential autoconf automake pkg-config libevent-dev libssl-dev libusrsctp-dev
-libsrtp2-dev libjansson-dev check libseccomp-dev libcap-ng-dev"
-TEST="python3 python3-aiortc iproute2 procps chromium valgrind"
+libsrtp2-dev libjansson-dev check libseccomp-dev libcap-ng-dev libhiredis-dev"
+TEST="python3 python3-aiortc iproute2 procps chromium valgrind redis-server nginx"
 
 missing=""
 for p in $BUILD ${RTCD_NO_TEST_DEPS:+} ${RTCD_NO_TEST_DEPS:-$TEST}; do
