@@ -17,6 +17,7 @@
 
 #include "common/log.h"
 #include "common/util.h"
+#include "cluster.h"
 #include "rooms.h"
 #include "sup.h"
 
@@ -76,7 +77,8 @@ control_status(struct sup *s)
 	    "room_lost", (json_int_t)k->room_lost,
 	    "room_rate_limited", (json_int_t)k->room_rate_limited,
 	    "room_refused", (json_int_t)k->room_refused);
-	return json_pack("{ss sI sI so so? so ss s{sI sI sI sI sI sI sI sI sI} so sb}",
+	cluster_counters(s, c);
+	return json_pack("{ss sI sI so so? so ss s{sI sI sI sI sI sI sI sI sI} so sb so*}",
 	    "version", PACKAGE_VERSION,
 	    "uptime_s", (json_int_t)((now_ms() - s->start_ms) / 1000),
 	    "pid", (json_int_t)getpid(),
@@ -95,7 +97,8 @@ control_status(struct sup *s)
 	    "exited_total", (json_int_t)k->workers_exited,
 	    "start_failures_total", (json_int_t)k->worker_start_failures,
 	    "counters", c,
-	    "draining", s->draining);
+	    "draining", s->draining,
+	    "cluster", cluster_status(s));
 }
 
 static json_t *

@@ -17,6 +17,7 @@
 #include "common/log.h"
 #include "common/util.h"
 #include "common/cert.h"
+#include "cluster.h"
 #include "config.h"
 #include "identity.h"
 #include "rooms.h"
@@ -406,6 +407,7 @@ sup_request_stop(struct sup *s, const char *why)
 		return;
 	s->stopping = 1;
 	log_info("stopping (%s): closing %d connection(s)", why, s->nworkers - s->nidle - s->nspawning);
+	cluster_stop(s);
 	http_close(s);
 	workers_shutdown_all(s, 0);
 	s->stop_deadline_ms = now_ms() + 5000;
@@ -540,6 +542,10 @@ main(int argc, char **argv)
 		return 1;
 	}
 	workers_refill(s);
+	if (cluster_init(s) < 0) {
+		log_error("cannot start the cluster link");
+		return 1;
+	}
 	{
 		char line[1024];
 		size_t off = 0;
@@ -560,6 +566,7 @@ main(int argc, char **argv)
 	http_close(s);
 	listener_close_all(s);
 	router_free(s);
+	cluster_free(s);
 	rooms_free(s);
 	identity_free(s->id);
 	event_free(sig_term);
