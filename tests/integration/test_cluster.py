@@ -53,7 +53,7 @@ if __name__ == "__main__" and os.environ.get("RTCD_CLUSTER_MNTNS") != "1":
 
 import aioice.ice  # noqa: E402
 from aiopeer import Peer  # noqa: E402
-from rtcdtest import SRC, Daemon, fail, log, main, wait_for  # noqa: E402
+from rtcdtest import RTCCTL, SRC, Daemon, fail, log, main, wait_for  # noqa: E402
 
 # aiopeer pins loopback host candidates; here the clients live on vA.
 aioice.ice.get_host_addresses = lambda use_ipv4, use_ipv6: [A_IP]
@@ -368,6 +368,18 @@ def test_chat_across_hosts():
         if st["counters"]["duplicates"] or st["counters"]["dropped"] or st["counters"]["invalid"]:
             fail("cluster counters on %s: %r" % (st["node"], st))
         log("%s: %s" % (st["node"], json.dumps(st["counters"])))
+    # Any host lists every live host's addresses.
+    info = json.loads(urllib.request.urlopen("http://%s:%d/v1/info" % W.b.http, timeout=5).read())
+    hosts = {h["node"]: h["multiaddrs"] for h in info["hosts"]}
+    if hosts != {"a": W.a.status()["multiaddrs"], "b": W.b.status()["multiaddrs"]}:
+        fail("/v1/info on B: %r" % info)
+    out = subprocess.run([RTCCTL, "--socket", W.a.control_path, "status"], capture_output=True,
+                         text=True, timeout=5).stdout
+    line = [ln for ln in out.splitlines() if ln.startswith("cluster")]
+    log("rtcctl status: %s" % line)
+    if not line or "node a, redis 127.0.0.1:%d: up, lag" % W.redis.port not in line[0] or \
+            "hosts" not in line[0] or "cluster_published=40" not in out:
+        fail("rtcctl status: %s" % out)
 
 
 def test_history():
