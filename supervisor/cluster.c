@@ -7,6 +7,7 @@
 #include "cluster.h"
 
 #include <inttypes.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +24,7 @@
 #include "sup.h"
 
 #define DROP_LOG_MS 1000
+#define EXIT_FLUSH_MS 500             /* at exit: time to put the last commands on the wire */
 
 static struct cluster *self;          /* for hiredis callbacks (one per process) */
 
@@ -725,6 +727,26 @@ cluster_stop(struct sup *s)
 		send_simple(cl, &cl->cmd, REQ_OTHER, 2, argv);
 }
 
+/* At exit, after the loop: write what the command link still holds (the
+ * last members leaving, this host's key deleted) so Redis runs it; bounded,
+ * and no reply is awaited. */
+static void
+exit_flush(struct cl_link *l)
+{
+	uint64_t deadline = now_ms() + EXIT_FLUSH_MS;
+	int done = 0;
+
+	if (l->ac == NULL || !l->connected)
+		return;
+	while (!done && now_ms() < deadline) {
+		struct pollfd p = { l->ac->c.fd, POLLOUT, 0 };
+		if (redisBufferWrite(&l->ac->c, &done) == REDIS_ERR)
+			return;
+		if (!done && poll(&p, 1, (int)(deadline - now_ms())) <= 0)
+			return;
+	}
+}
+
 void
 cluster_free(struct sup *s)
 {
@@ -733,6 +755,8 @@ cluster_free(struct sup *s)
 
 	if (cl == NULL)
 		return;
+	if (cl->state == CL_UP)
+		exit_flush(&cl->cmd);
 	cl->freeing = 1;
 	cl->state = CL_DOWN;
 	cl->gen++;

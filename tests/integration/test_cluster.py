@@ -566,9 +566,27 @@ def test_host_killed():
     run(until(lambda: "hello from b3" in a1.texts("b3"), 5, "b3 -> a1"))
 
 
+def test_graceful_stop():
+    a1, b3 = W.peers["a1"], W.peers["b3"]
+    a1.got.clear()
+    t0 = time.monotonic()
+    W.b.stop()          # SIGTERM: exits 0 (and clean under ASan)
+    run(until(lambda: any(j.get("type") == "presence" and j["event"] == "leave" and
+                          j["who"].get("name") == "b3" for _, j in a1.got), 3, "b3 leaves at once"))
+    log("B stopped: its member left A's presence after %.2f s" % (time.monotonic() - t0))
+    wait_for(lambda: [h["node"] for h in json.loads(urllib.request.urlopen(
+        "http://%s:%d/v1/info" % W.a.http, timeout=5).read())["hosts"]] == ["a"], timeout=TTL_S,
+        what="/v1/info on A lists only A")
+    if W.redis.cli("HKEYS", "rtcd:room:lobby:members").count("b/"):
+        fail("B's members are still in Redis")
+    for n in list(W.peers):
+        run(W.peers.pop(n).close(), 10)
+    W.a.stop()
+
+
 if __name__ == "__main__":
     try:
         main([test_chat_across_hosts, test_history, test_offers_through_nginx, test_redis_down,
-              test_host_killed])
+              test_host_killed, test_graceful_stop])
     finally:
         stop_world()
