@@ -486,16 +486,51 @@ log_hosts(struct cluster *cl)
 	}
 }
 
+/* Two hosts with one node name would each take the other's messages for
+ * their own and skip them. Our key held another boot than ours, after we
+ * had written it already (the first time it may be our previous run's):
+ * say so, loudly (at most once a minute). */
+static void
+check_clash(struct cluster *cl, const redisReply *prev)
+{
+	static uint64_t last_ms;
+	json_error_t je;
+	json_t *j;
+	const char *boot;
+	uint64_t now = now_ms();
+
+	if (!cl->beaten || prev->len == 0) {
+		cl->beaten = 1;
+		return;
+	}
+	j = json_loadb(prev->str, prev->len, 0, &je);
+	boot = json_string_value(json_object_get(j, "boot"));
+	if (boot && strcmp(boot, cl->boot) != 0) {
+		cl->st.invalid++;
+		snprintf(cl->last_error, sizeof(cl->last_error), "another host uses node name %s",
+		    cl->cfg.node);
+		if (last_ms == 0 || now - last_ms >= 60000) {
+			log_error("cluster: another host (boot %s) uses this node name, %s: every host "
+			    "needs its own cluster.node, or they miss each other's messages", boot,
+			    cl->cfg.node);
+			last_ms = now;
+		}
+	}
+	json_decref(j);
+}
+
 static void
 beat_reply(struct cluster *cl, redisReply *r)
 {
 	cl->beat_inflight = 0;
-	if (r->type != REDIS_REPLY_ARRAY || r->elements % 2 != 0) {
+	if (r->type != REDIS_REPLY_ARRAY || r->elements % 2 != 1 ||
+	    r->element[0]->type != REDIS_REPLY_STRING) {
 		cl->st.invalid++;
 		return;
 	}
+	check_clash(cl, r->element[0]);
 	clear_nodes(cl);
-	for (size_t i = 0; i + 1 < r->elements && cl->nnodes < CL_MAX_NODES; i += 2) {
+	for (size_t i = 1; i + 1 < r->elements && cl->nnodes < CL_MAX_NODES; i += 2) {
 		redisReply *n = r->element[i], *v = r->element[i + 1];
 		struct cl_node *nd = &cl->nodes[cl->nnodes];
 		json_error_t je;

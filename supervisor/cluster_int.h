@@ -97,7 +97,7 @@ struct cluster {
 	struct event *tick, *reap;
 	uint64_t connect_deadline_ms, next_try_ms, backoff_ms, down_since_ms, up_since_ms;
 	uint64_t next_beat_ms;
-	int beat_inflight, stopping, freeing, need_reap;
+	int beat_inflight, beaten, stopping, freeing, need_reap;
 	/* outbound queue */
 	TAILQ_HEAD(, qitem) queue;
 	int nqueued, ninflight;

@@ -74,12 +74,13 @@
  * ttl), then list every live node; with reap = 1, a node whose key expired
  * is reaped (its member fields removed from the rooms it was in). KEYS:
  * the nodes set. ARGV: key prefix, node, info, ttl_s, reap. Returns
- * {node, info, ...}. */
+ * {previous info of this node or "", node, info, node, info, ...}. */
 #define CLUSTER_LUA_BEAT \
 	"local pfx = ARGV[1]\n" \
+	"local prev = redis.call('GET', pfx .. 'node:' .. ARGV[2]) or ''\n" \
 	"redis.call('SET', pfx .. 'node:' .. ARGV[2], ARGV[3], 'EX', ARGV[4])\n" \
 	"redis.call('SADD', KEYS[1], ARGV[2])\n" \
-	"local out = {}\n" \
+	"local out = {prev}\n" \
 	"for _, n in ipairs(redis.call('SMEMBERS', KEYS[1])) do\n" \
 	"  local v = redis.call('GET', pfx .. 'node:' .. n)\n" \
 	"  if v then out[#out + 1] = n; out[#out + 1] = v\n" \

@@ -429,8 +429,9 @@ sup_reload(struct sup *s, char *err, size_t errlen)
 	    c.http_enabled != s->cfg.http_enabled || !addr_equal(&c.http, &s->cfg.http) ||
 	    strcmp(c.control, s->cfg.control) != 0 || strcmp(c.user, s->cfg.user) != 0 ||
 	    strcmp(c.worker_user, s->cfg.worker_user) != 0 ||
-	    strcmp(c.state_dir, s->cfg.state_dir) != 0)
-		log_warn("reload: listeners, paths and users only change on restart");
+	    strcmp(c.state_dir, s->cfg.state_dir) != 0 ||
+	    memcmp(&c.cluster, &s->cfg.cluster, sizeof(c.cluster)) != 0)
+		log_warn("reload: listeners, paths, users and the cluster only change on restart");
 	s->cfg.limits = c.limits;
 	s->cfg.log_level = c.log_level;
 	s->cfg.syslog = c.syslog;

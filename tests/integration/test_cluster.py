@@ -351,7 +351,8 @@ def test_chat_across_hosts():
     for q, texts in W.sent.items():
         for t in texts:
             if got_a.count(t) != 1:
-                fail("the js-libp2p node on A got %r %d times" % (t, got_a.count(t)))
+                fail("the js-libp2p node on A got %r %d times (it got %d messages: %r; A: %r, rooms %r)" %
+                     (t, got_a.count(t), len(got_a), got_a, W.a.counters(), W.a.control({"cmd": "rooms"})))
     for i in range(3):
         if got_a.count("plain text %d from a stock node" % i) != 1:
             fail("the js-libp2p node on A did not get B's js-libp2p message %d (signature)" % i)
