@@ -4,8 +4,8 @@
 set -eu
 
 BUILD="build-essential autoconf automake pkg-config libevent-dev libssl-dev libusrsctp-dev
-libsrtp2-dev libjansson-dev check libseccomp-dev libcap-ng-dev"
-TEST="python3 python3-aiortc python3-prometheus-client iproute2 procps util-linux systemd chromium valgrind"
+libsrtp2-dev libjansson-dev check libseccomp-dev libcap-ng-dev libhiredis-dev"
+TEST="python3 python3-aiortc python3-prometheus-client iproute2 procps util-linux systemd chromium valgrind redis-server nginx"
 # `make fuzz`: clang with libFuzzer (clang -fsanitize=fuzzer needs libclang-rt).
 FUZZ="clang libclang-rt-14-dev"
 

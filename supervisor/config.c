@@ -7,7 +7,8 @@
 #include "common/log.h"
 #include "common/util.h"
 
-enum ftype { F_INT, F_STR, F_BOOL, F_ADDR, F_ADDR_LIST, F_LOGLEVEL, F_OBJ, F_UID_LIST };
+enum ftype { F_INT, F_STR, F_BOOL, F_ADDR, F_ADDR_LIST, F_LOGLEVEL, F_OBJ, F_UID_LIST,
+	F_OPT_OBJ };                 /* an object that may be null (off); off = its enabled flag */
 
 struct field {
 	const char *key;
@@ -43,6 +44,22 @@ static const struct field limit_fields[] = {
 };
 #undef L
 
+#define C(k, f, lo, hi) { k, F_INT, offsetof(struct config, cluster.f), lo, hi, NULL }
+#define CS(k, f) { k, F_STR, offsetof(struct config, cluster.f), 0, \
+	sizeof(((struct config *)0)->cluster.f) - 1, NULL }
+static const struct field cluster_fields[] = {
+	CS("redis", redis),
+	CS("node", node),
+	C("history", history, 0, 1000),
+	C("maxlen", maxlen, 1, 1000000),
+	C("queue", queue, 0, 100000),
+	C("ttl_s", ttl_s, 2, 3600),
+	C("keep_s", keep_s, 60, 90 * 86400),
+	{ NULL, 0, 0, 0, 0, NULL },
+};
+#undef C
+#undef CS
+
 #define S(k, f) { k, F_STR, offsetof(struct config, f), 0, sizeof(((struct config *)0)->f) - 1, NULL }
 static const struct field top_fields[] = {
 	{ "udp", F_ADDR_LIST, offsetof(struct config, udp), 1, CONFIG_MAX_UDP, NULL },
@@ -64,6 +81,7 @@ static const struct field top_fields[] = {
 	S("control_group", control_group),
 	{ "control_allow_uids", F_UID_LIST, offsetof(struct config, control_uids), 0, CONFIG_MAX_UIDS, NULL },
 	{ "limits", F_OBJ, 0, 0, 0, limit_fields },
+	{ "cluster", F_OPT_OBJ, offsetof(struct config, cluster.enabled), 0, 0, cluster_fields },
 	{ NULL, 0, 0, 0, 0, NULL },
 };
 #undef S
@@ -103,6 +121,29 @@ config_defaults(struct config *c)
 		.room_burst = 100,
 		.drain_deadline_s = 300,
 	};
+	c->cluster = (struct cluster_cfg){
+		.history = 50,
+		.maxlen = 1000,
+		.queue = 1000,
+		.ttl_s = 10,
+		.keep_s = 86400,
+	};
+}
+
+int
+config_valid_node(const char *name)
+{
+	size_t n = strlen(name);
+
+	if (n == 0 || n > CONFIG_NODE_MAX)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		char ch = name[i];
+		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+		    ch == '-' || ch == '_' || ch == '.'))
+			return 0;
+	}
+	return 1;
 }
 
 /* A list of numeric uids (names would need NSS at every reload; uids are
@@ -227,7 +268,45 @@ apply_fields(struct config *c, const struct field *fields, json_t *obj, const ch
 			if (apply_uids(c, v, path, f->max, err, errlen) < 0)
 				return -1;
 			break;
+		case F_OPT_OBJ:
+			*(int *)(base + f->off) = !json_is_null(v);
+			if (!json_is_null(v) && apply_fields(c, f->sub, v, path, err, errlen) < 0)
+				return -1;
+			break;
 		}
+	}
+	return 0;
+}
+
+/* "redis" is "IPv4:port" (a literal: hiredis resolves names, and IPv6
+ * literals, with a lookup that would block the loop) or "unix:/path". */
+static int
+valid_redis(const char *r)
+{
+	struct addr a;
+
+	if (strncmp(r, "unix:/", 6) == 0)
+		return strlen(r + 5) < 100;
+	return addr_parse(&a, r) == 0 && a.family == AF_INET && a.port != 0;
+}
+
+static int
+check_cluster(const struct cluster_cfg *cl, char *err, size_t errlen)
+{
+	if (!cl->enabled)
+		return 0;
+	if (!valid_redis(cl->redis)) {
+		snprintf(err, errlen, "\"cluster.redis\": required: \"IPv4:port\" or \"unix:/path\"");
+		return -1;
+	}
+	if (!config_valid_node(cl->node)) {
+		snprintf(err, errlen, "\"cluster.node\": required: 1 to %d of A-Z a-z 0-9 . _ -",
+		    CONFIG_NODE_MAX);
+		return -1;
+	}
+	if (cl->maxlen < cl->history) {
+		snprintf(err, errlen, "\"cluster.maxlen\": must be at least cluster.history");
+		return -1;
 	}
 	return 0;
 }
@@ -251,6 +330,8 @@ config_apply_json(struct config *c, json_t *root, char *err, size_t errlen)
 		snprintf(err, errlen, "\"limits.pool_size\": must not exceed limits.max_workers");
 		return -1;
 	}
+	if (check_cluster(&tmp.cluster, err, errlen) < 0)
+		return -1;
 	*c = tmp;
 	return 0;
 }
@@ -309,6 +390,9 @@ fields_to_json(const struct config *c, const struct field *fields)
 			v = json_array();
 			for (int i = 0; i < c->ncontrol_uids; i++)
 				json_array_append_new(v, json_integer(c->control_uids[i]));
+			break;
+		case F_OPT_OBJ:
+			v = *(const int *)(base + f->off) ? fields_to_json(c, f->sub) : json_null();
 			break;
 		}
 		json_object_set_new(o, f->key, v);

@@ -36,6 +36,20 @@ struct limits {
 	int drain_deadline_s;        /* drain: close what is left after this long */
 };
 
+/* "cluster": several rtcd hosts sharing rooms through Redis (cluster.h);
+ * absent or null = off, the single-host default. */
+#define CONFIG_NODE_MAX 64
+struct cluster_cfg {
+	int enabled;
+	char redis[CONFIG_PATH_MAX];        /* "IPv4:port" or "unix:/path" */
+	char node[CONFIG_NODE_MAX + 1];     /* this host's name, unique in the cluster */
+	int history;                        /* last messages a joining member gets */
+	int maxlen;                         /* per-room stream length in Redis */
+	int queue;                          /* messages kept while Redis is unreachable */
+	int ttl_s;                          /* a silent host is gone after this */
+	int keep_s;                         /* an idle room's keys expire after this */
+};
+
 struct config {
 	int nudp;
 	struct addr udp[CONFIG_MAX_UDP];
@@ -59,6 +73,7 @@ struct config {
 	int ncontrol_uids;                  /* further uids allowed on the control socket */
 	unsigned control_uids[CONFIG_MAX_UIDS];
 	struct limits limits;
+	struct cluster_cfg cluster;
 };
 
 void config_defaults(struct config *c);
@@ -67,6 +82,8 @@ int config_apply_json(struct config *c, json_t *root, char *err, size_t errlen);
 int config_load_file(struct config *c, const char *path, char *err, size_t errlen);
 /* Fill derived paths (control socket, chroot dir) after all overrides. */
 void config_finish(struct config *c);
+/* A cluster node name: 1..64 of [A-Za-z0-9._-]. */
+int config_valid_node(const char *name);
 json_t *config_to_json(const struct config *c);
 
 #endif

@@ -21,6 +21,7 @@
 
 #include "common/log.h"
 #include "common/util.h"
+#include "cluster.h"
 #include "rooms.h"
 #include "sup.h"
 
@@ -87,7 +88,8 @@ control_status(struct sup *s)
 	    "room_lost", (json_int_t)k->room_lost,
 	    "room_rate_limited", (json_int_t)k->room_rate_limited,
 	    "room_refused", (json_int_t)k->room_refused);
-	return json_pack("{ss sI sI so so? so ss s{sI sI sI sI sI sI sI sI sI} so sb sI}",
+	cluster_counters(s, c);
+	return json_pack("{ss sI sI so so? so ss s{sI sI sI sI sI sI sI sI sI} so sb sI so*}",
 	    "version", PACKAGE_VERSION,
 	    "uptime_s", (json_int_t)((now_ms() - s->start_ms) / 1000),
 	    "pid", (json_int_t)getpid(),
@@ -108,7 +110,9 @@ control_status(struct sup *s)
 	    "counters", c,
 	    "draining", s->draining,
 	    "drain_deadline_s", (json_int_t)(s->drain_deadline_ms > now_ms() ?
-	    (s->drain_deadline_ms - now_ms() + 999) / 1000 : 0));
+	    (s->drain_deadline_ms - now_ms() + 999) / 1000 : 0),
+
+	    "cluster", cluster_status(s));
 }
 
 static json_t *

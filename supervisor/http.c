@@ -17,6 +17,7 @@
 
 #include "common/log.h"
 #include "common/util.h"
+#include "cluster.h"
 #include "sup.h"
 
 
@@ -324,7 +325,7 @@ http_offer_answered(struct sup *s, struct worker *w, const char *sdp, size_t len
 {
 	struct evhttp_request *req = take_offer_req(s, w);
 	struct evbuffer *b;
-	char loc[64];
+	char loc[64 + CONFIG_NODE_MAX];
 
 	if (req == NULL)
 		return;
@@ -336,9 +337,16 @@ http_offer_answered(struct sup *s, struct worker *w, const char *sdp, size_t len
 		reply_text(req, 500, "Internal Server Error", "out of memory");
 		return;
 	}
-	snprintf(loc, sizeof(loc), "/v1/session/%u", w->id);
+	/* Behind a load balancer, "?node=" lets it send the DELETE to this host
+	 * (etc/nginx-rtcd.conf.example); rtcd itself ignores the query. */
+	if (cluster_node(s))
+		snprintf(loc, sizeof(loc), "/v1/session/%u?node=%s", w->id, cluster_node(s));
+	else
+		snprintf(loc, sizeof(loc), "/v1/session/%u", w->id);
 	evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type", "application/sdp");
 	evhttp_add_header(evhttp_request_get_output_headers(req), "Location", loc);
+	if (cluster_node(s))
+		evhttp_add_header(evhttp_request_get_output_headers(req), "X-Rtcd-Node", cluster_node(s));
 	evhttp_send_reply(req, 201, "Created", b);
 	evbuffer_free(b);
 }
@@ -477,8 +485,10 @@ on_request(struct evhttp_request *req, void *arg)
 			reply_text(req, 405, "Method Not Allowed", "use GET");
 		} else if (path[4] == 'i') {
 			json_t *st = control_status(s);
-			reply_json(req, json_pack("{sO sO sO}", "version", json_object_get(st, "version"),
-			    "multiaddrs", json_object_get(st, "multiaddrs"), "udp", json_object_get(st, "udp")));
+			/* With a cluster: "hosts", every live host's addresses. */
+			reply_json(req, json_pack("{sO sO sO so*}", "version", json_object_get(st, "version"),
+			    "multiaddrs", json_object_get(st, "multiaddrs"), "udp", json_object_get(st, "udp"),
+			    "hosts", cluster_hosts(s)));
 			json_decref(st);
 		} else if (!s->cfg.status_api) {
 			reply_text(req, 404, "Not Found", "status API disabled (config status_api)");

@@ -17,6 +17,7 @@
 #include "common/log.h"
 #include "common/util.h"
 #include "common/cert.h"
+#include "cluster.h"
 #include "config.h"
 #include "identity.h"
 #include "notify.h"
@@ -467,6 +468,7 @@ sup_request_stop(struct sup *s, const char *why)
 	log_info("stopping (%s): closing %d connection(s)", why, active_connections(s));
 	status_line(s, st, sizeof(st));
 	notify_stopping(st);
+	cluster_stop(s);
 	http_close(s);
 	workers_shutdown_all(s, 0);
 	s->stop_deadline_ms = now_ms() + 5000;
@@ -529,8 +531,9 @@ reload_config(struct sup *s, char *err, size_t errlen)
 	    strcmp(c.state_dir, s->cfg.state_dir) != 0 ||
 	    strcmp(c.control_group, s->cfg.control_group) != 0 ||
 	    c.ncontrol_uids != s->cfg.ncontrol_uids ||
-	    memcmp(c.control_uids, s->cfg.control_uids, sizeof(c.control_uids)) != 0)
-		log_warn("reload: listeners, paths, users and control socket access only change on restart");
+	    memcmp(c.control_uids, s->cfg.control_uids, sizeof(c.control_uids)) != 0 ||
+	    memcmp(&c.cluster, &s->cfg.cluster, sizeof(c.cluster)) != 0)
+		log_warn("reload: listeners, paths, users, control socket access and the cluster only change on restart");
 	s->cfg.limits = c.limits;
 	s->cfg.log_level = c.log_level;
 	s->cfg.syslog = c.syslog;
@@ -666,6 +669,10 @@ main(int argc, char **argv)
 		return 1;
 	}
 	workers_refill(s);
+	if (cluster_init(s) < 0) {
+		log_error("cannot start the cluster link");
+		return 1;
+	}
 	{
 		char line[1024];
 		size_t off = 0;
@@ -690,6 +697,7 @@ main(int argc, char **argv)
 	http_close(s);
 	listener_close_all(s);
 	router_free(s);
+	cluster_free(s);
 	rooms_free(s);
 	identity_free(s->id);
 	event_free(sig_term);

@@ -13,6 +13,7 @@
 #include <jansson.h>
 
 #include "common/util.h"
+#include "cluster.h"
 #include "rooms.h"
 #include "sup.h"
 
@@ -416,6 +417,26 @@ render_services(struct sbuf *b, struct sup *s)
 	    "How late a 100 ms timer fires: the supervisor event loop's latency.", &s->m.loop_lag);
 }
 
+/* The cluster's families (none without a cluster) come from cluster.c, which
+ * owns its state; it reports the size it needs when the room left is short. */
+static void
+render_cluster(struct sbuf *b, struct sup *s)
+{
+	size_t need = cluster_metrics(s, NULL, 0);
+	char *t;
+
+	if (need == 0 || b->failed)
+		return;
+	t = malloc(need + 1);
+	if (t == NULL) {
+		b->failed = 1;
+		return;
+	}
+	cluster_metrics(s, t, need + 1);
+	sb_printf(b, "%s", t);
+	free(t);
+}
+
 char *
 metrics_render(struct sup *s, size_t *len)
 {
@@ -427,6 +448,7 @@ metrics_render(struct sup *s, size_t *len)
 	render_traffic(&b, s);
 	render_workers(&b, s);
 	render_services(&b, s);
+	render_cluster(&b, s);
 	if (b.failed) {
 		free(b.p);
 		return NULL;

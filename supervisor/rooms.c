@@ -9,6 +9,7 @@
 #include "common/log.h"
 #include "common/pubsub.h"
 #include "common/util.h"
+#include "cluster.h"
 #include "identity.h"
 #include "sup.h"
 
@@ -138,6 +139,7 @@ presence(struct sup *s, struct room *r, const char *event, json_t *who)
 
 	LIST_FOREACH(m, &r->members, link)
 		json_array_append(members, m->info);
+	cluster_add_members(s, r->name, members);   /* members on other hosts */
 	ev = json_pack("{ss ss ss sO so}", "type", "presence", "room", r->name, "event", event,
 	    "who", who, "members", members);
 	text = ev ? json_dumps(ev, JSON_COMPACT) : NULL;
@@ -184,12 +186,14 @@ rooms_join(struct sup *s, struct worker *w, const char *name, const uint8_t *inf
 	}
 	/* The connection id is ours to say, never the worker's. */
 	json_object_set_new(j, "conn", json_integer(w->id));
+	cluster_member_info(s, j);
 	r = htab_get(rooms, name, strlen(name));
 	if (r && (m = find_member(r, w)) != NULL) {
 		/* Joining again updates the member's info (a new name). */
 		json_decref(m->info);
 		m->info = j;
 		presence(s, r, "update", j);
+		cluster_members_changed(s, r->name);
 		return 0;
 	}
 	if (w->nrooms >= s->cfg.limits.rooms_per_conn || w->nrooms >= SUP_MAX_ROOMS_PER_WORKER) {
@@ -224,6 +228,8 @@ rooms_join(struct sup *s, struct worker *w, const char *name, const uint8_t *inf
 	r->nmembers++;
 	w->rooms[w->nrooms++] = r;
 	presence(s, r, "join", j);
+	cluster_members_changed(s, r->name);
+	cluster_joined(s, r->name, w->id);
 	return 0;
 }
 
@@ -239,12 +245,14 @@ remove_member(struct sup *s, struct room *r, struct member *m)
 		w->rooms[i] = w->rooms[--w->nrooms];
 	if (r->nmembers == 0) {
 		htab_del(rooms, r->name, strlen(r->name));
+		cluster_room_closed(s, r->name);
 		json_decref(m->info);
 		free(m);
 		free(r);
 		return;
 	}
 	presence(s, r, "leave", m->info);
+	cluster_members_changed(s, r->name);
 	json_decref(m->info);
 	free(m);
 }
@@ -330,7 +338,51 @@ rooms_publish(struct sup *s, struct worker *w, const char *name, const uint8_t *
 	LIST_FOREACH(m, &r->members, link)
 		if (m->w != w)
 			deliver(s, r, m->w, w->id, msg, len, gossip, glen);
+	cluster_publish(s, r->name, w->id, msg, len, gossip, glen);
 	return 0;
+}
+
+int
+rooms_deliver_remote(struct sup *s, const char *room, uint32_t to_conn, const uint8_t *msg,
+    size_t len, const uint8_t *gossip, size_t glen)
+{
+	struct room *r = htab_get(rooms, room, strlen(room));
+	struct member *m;
+	int n = 0;
+
+	if (r == NULL)
+		return 0;
+	LIST_FOREACH(m, &r->members, link)
+		if (to_conn == 0 || m->w->id == to_conn) {
+			deliver(s, r, m->w, 0, msg, len, gossip, glen);
+			n++;
+		}
+	return n;
+}
+
+void
+rooms_remote_presence(struct sup *s, const char *room, const char *event, json_t *who)
+{
+	struct room *r = htab_get(rooms, room, strlen(room));
+
+	if (r != NULL)
+		presence(s, r, event, who);
+}
+
+int
+rooms_foreach_member(struct sup *s, const char *room, rooms_member_fn fn, void *arg)
+{
+	struct room *r = htab_get(rooms, room, strlen(room));
+	struct member *m;
+	int n = 0;
+
+	if (r == NULL)
+		return 0;
+	LIST_FOREACH(m, &r->members, link) {
+		fn(m->w->id, m->info, arg);
+		n++;
+	}
+	return n;
 }
 
 struct list_ctx {

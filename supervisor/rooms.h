@@ -30,4 +30,14 @@ json_t *rooms_list(struct sup *s);
 /* The name of a room a worker holds (struct worker.rooms[]). */
 const char *rooms_name(const struct room *r);
 
+/* For the cluster link (cluster.c): a message from another host goes to
+ * every local member of the room (to_conn 0) or to one (history); returns
+ * how many got it. A presence event about a member on another host goes to
+ * every local member. The local members with their info, one call each. */
+int rooms_deliver_remote(struct sup *s, const char *room, uint32_t to_conn, const uint8_t *msg,
+    size_t len, const uint8_t *gossip, size_t glen);
+void rooms_remote_presence(struct sup *s, const char *room, const char *event, json_t *who);
+typedef void (*rooms_member_fn)(uint32_t conn, json_t *info, void *arg);
+int rooms_foreach_member(struct sup *s, const char *room, rooms_member_fn fn, void *arg);
+
 #endif

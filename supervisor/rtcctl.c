@@ -147,6 +147,34 @@ sval(json_t *o, const char *k)
 	return v ? v : "";
 }
 
+/* The cluster link, when configured: state, lag, queue, hosts, errors. */
+static void
+print_cluster(json_t *cl)
+{
+	json_t *v;
+	const char *k, *err = json_string_value(json_object_get(cl, "last_error"));
+	size_t i;
+
+	if (!json_is_object(cl))
+		return;
+	printf("cluster  node %s, redis %s: %s", json_string_value(json_object_get(cl, "node")),
+	    json_string_value(json_object_get(cl, "redis")), json_string_value(json_object_get(cl, "state")));
+	if (json_integer_value(json_object_get(cl, "down_s")))
+		printf(" (down for %llds)", (long long)json_integer_value(json_object_get(cl, "down_s")));
+	printf(", lag %lldms, queued %lld, hosts",
+	    (long long)json_integer_value(json_object_get(cl, "lag_ms")),
+	    (long long)json_integer_value(json_object_get(cl, "queued")));
+	json_array_foreach(json_object_get(cl, "hosts"), i, v)
+		printf(" %s", json_string_value(v));
+	if (err && *err)
+		printf(", last error: %s", err);
+	printf("\n        ");
+	json_object_foreach(json_object_get(cl, "counters"), k, v)
+		if (json_integer_value(v))
+			printf(" %s=%lld", k, (long long)json_integer_value(v));
+	printf("\n");
+}
+
 static void
 print_status(json_t *j)
 {
@@ -175,6 +203,7 @@ print_status(json_t *j)
 		if (json_integer_value(v))
 			printf(" %s=%lld", k, (long long)json_integer_value(v));
 	printf("\n");
+	print_cluster(json_object_get(j, "cluster"));
 }
 
 static const char *sort_key;

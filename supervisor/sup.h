@@ -169,6 +169,7 @@ struct sup {
 	struct addr http_bound;
 	/* identity (DTLS certificate, libp2p key) */
 	struct identity *id;
+	struct cluster *cluster;         /* rooms shared with other hosts (NULL: single host) */
 	uint8_t cert_der[WIRE_MAX_CERT];
 	uint16_t cert_len;
 	uint8_t key_der[WIRE_MAX_KEY];

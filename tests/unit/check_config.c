@@ -158,6 +158,50 @@ START_TEST(effective_config_round_trips)
 }
 END_TEST
 
+START_TEST(cluster_section)
+{
+	struct config c, d;
+	char err[256];
+	json_t *j;
+
+	config_defaults(&c);
+	ck_assert_int_eq(c.cluster.enabled, 0);   /* single host unless configured */
+	ck_assert_int_eq(apply(&c, "{\"cluster\": {\"redis\": \"127.0.0.1:6379\", \"node\": \"host-a.1\","
+	    "\"history\": 20}}", err, sizeof(err)), 0);
+	ck_assert_int_eq(c.cluster.enabled, 1);
+	ck_assert_str_eq(c.cluster.node, "host-a.1");
+	ck_assert_int_eq(c.cluster.history, 20);
+	ck_assert_int_eq(c.cluster.queue, 1000);   /* default */
+	ck_assert_int_eq(apply(&c, "{\"cluster\": null}", err, sizeof(err)), 0);
+	ck_assert_int_eq(c.cluster.enabled, 0);
+	config_defaults(&c);   /* (memcmp below: no leftovers past a string's NUL) */
+	ck_assert_int_eq(apply(&c, "{\"cluster\": {\"redis\": \"unix:/run/redis/redis.sock\", "
+	    "\"node\": \"b\"}}", err, sizeof(err)), 0);
+	config_finish(&c);
+	j = config_to_json(&c);
+	config_defaults(&d);
+	ck_assert_int_eq(config_apply_json(&d, j, err, sizeof(err)), 0);
+	config_finish(&d);
+	json_decref(j);
+	ck_assert_int_eq(memcmp(&c, &d, sizeof(c)), 0);
+
+	expect_error("{\"cluster\": {\"redis\": \"127.0.0.1:6379\", \"node\": \"a\", \"nodes\": 1}}",
+	    "\"cluster.nodes\": unknown key");
+	expect_error("{\"cluster\": {\"node\": \"a\"}}", "\"cluster.redis\"");
+	expect_error("{\"cluster\": {\"redis\": \"127.0.0.1:6379\"}}", "\"cluster.node\"");
+	expect_error("{\"cluster\": {\"redis\": \"localhost:6379\", \"node\": \"a\"}}", "\"cluster.redis\"");
+	expect_error("{\"cluster\": {\"redis\": \"[::1]:6379\", \"node\": \"a\"}}", "\"cluster.redis\"");
+	expect_error("{\"cluster\": {\"redis\": \"127.0.0.1:0\", \"node\": \"a\"}}", "\"cluster.redis\"");
+	expect_error("{\"cluster\": {\"redis\": \"127.0.0.1:6379\", \"node\": \"a b\"}}", "\"cluster.node\"");
+	expect_error("{\"cluster\": {\"redis\": \"127.0.0.1:6379\", \"node\": \"a/b\"}}", "\"cluster.node\"");
+	expect_error("{\"cluster\": {\"redis\": \"127.0.0.1:6379\", \"node\": \"a\", \"history\": 100,"
+	    "\"maxlen\": 50}}", "\"cluster.maxlen\"");
+	expect_error("{\"cluster\": {\"redis\": \"127.0.0.1:6379\", \"node\": \"a\", \"ttl_s\": 1}}",
+	    "\"cluster.ttl_s\"");
+	expect_error("{\"cluster\": 3}", "\"cluster\": must be an object");
+}
+END_TEST
+
 int
 main(void)
 {
@@ -170,6 +214,7 @@ main(void)
 	tcase_add_test(tc, operations_keys);
 	tcase_add_test(tc, file_errors);
 	tcase_add_test(tc, effective_config_round_trips);
+	tcase_add_test(tc, cluster_section);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
 }
