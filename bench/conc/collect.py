@@ -1,0 +1,57 @@
+"""collect.py: one concurrency run's files (written by run.sh into its temp
+directory) into one JSON line: rtcload's result, connections open, memory
+per connection (workers' PSS + supervisor RSS growth, / connections open),
+CPU over the 5 s sample, rtcd's counters.
+  python3 collect.py SCENARIO MODE N RUN DIR"""
+import json
+import os
+import sys
+
+
+def load(path, default=None):
+    try:
+        with open(path) as f:
+            return json.load(f)
+    except (OSError, ValueError):
+        return default if default is not None else {}
+
+
+def main():
+    scen, mode, n, run, d = sys.argv[1:6]
+    out = {"scenario": scen, "mode": mode, "n": int(n), "run": int(run)}
+    lines = []
+    try:
+        with open(os.path.join(d, "load.out")) as f:
+            lines = [l for l in f if l.startswith("{")]
+    except OSError:
+        pass
+    load_res = json.loads(lines[-1]) if lines else {"error": "rtcload printed no result"}
+    out["load"] = load_res
+    before = load(os.path.join(d, "before.json"))
+    m0, m1 = load(os.path.join(d, "m0.json")), load(os.path.join(d, "m1.json"))
+    mem = load(os.path.join(d, "mem.json"))
+    st = load(os.path.join(d, "st2.json"))
+    k = mem.get("n", 0)
+    out["open"] = k
+    if k > 0:
+        growth = m0.get("sup_rss", 0) - before.get("sup_rss", 0)
+        out["mem_per_conn_kib"] = (mem["pss"] + growth) / k
+        out["worker_pss_kib"] = mem["pss"] / k
+        out["worker_priv_dirty_kib"] = mem["priv_dirty"] / k
+        out["worker_rss_kib"] = mem["rss"] / k
+        out["sup_growth_per_conn_kib"] = growth / k
+        out["sup_rss_before_kib"] = before.get("sup_rss", 0)
+        out["sup_rss_kib"] = m0.get("sup_rss", 0)
+        out["breakdown_kib"] = mem.get("breakdown", {})
+    hz = float(m0.get("hz", 100)) or 100.0
+    if m0 and m1:
+        for key, name in (("w_cpu", "cpu_workers_pct"), ("sup_cpu", "cpu_supervisor_pct"),
+                          ("extra0_cpu", "cpu_client_pct")):
+            out[name] = 100.0 * (m1.get(key, 0) - m0.get(key, 0)) / hz / 5.0
+    out["rtcd_counters"] = {k2: v for k2, v in st.get("counters", {}).items() if v}
+    out["rtcd_workers"] = st.get("workers", {})
+    print(json.dumps(out))
+
+
+if __name__ == "__main__":
+    main()

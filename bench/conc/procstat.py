@@ -1,0 +1,69 @@
+"""procstat.py: one JSON line describing rtcd's processes right now, for the
+concurrency bench: the supervisor (RSS, PSS, CPU) and its children, the
+workers (count, summed PSS / private dirty / RSS from smaps_rollup, CPU of
+the live ones plus the reaped ones), plus any extra pids given (the load client). CPU in clock ticks
+(os.sysconf SC_CLK_TCK per second); memory in KiB.
+  python3 procstat.py SUPERVISOR_PID [EXTRA_PID...]"""
+import json
+import os
+import sys
+
+
+def stat(pid):
+    """(ppid, utime + stime, cutime + cstime) from /proc/PID/stat, or None."""
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            s = f.read()
+    except OSError:
+        return None
+    fields = s[s.rindex(")") + 2:].split()
+    return int(fields[1]), int(fields[11]) + int(fields[12]), int(fields[13]) + int(fields[14])
+
+
+def rollup(pid):
+    out = {}
+    try:
+        with open("/proc/%d/smaps_rollup" % pid) as f:
+            for line in f:
+                k, _, v = line.partition(":")
+                if k in ("Rss", "Pss", "Private_Dirty", "Pss_Anon", "Pss_File"):
+                    out[k] = int(v.split()[0])
+    except OSError:
+        return None
+    return out
+
+
+def main():
+    sup = int(sys.argv[1])
+    extra = [int(p) for p in sys.argv[2:]]
+    res = {"workers": 0, "w_pss": 0, "w_priv_dirty": 0, "w_rss": 0, "w_cpu": 0}
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        pid = int(name)
+        st = stat(pid)
+        if st is None or st[0] != sup:
+            continue
+        r = rollup(pid)
+        if r is None:
+            continue
+        res["workers"] += 1
+        res["w_pss"] += r.get("Pss", 0)
+        res["w_priv_dirty"] += r.get("Private_Dirty", 0)
+        res["w_rss"] += r.get("Rss", 0)
+        res["w_cpu"] += st[1]
+    r = rollup(sup) or {}
+    st = stat(sup)
+    res.update(sup_rss=r.get("Rss", 0), sup_pss=r.get("Pss", 0), sup_cpu=st[1] if st else 0)
+    # Workers' CPU: the live ones plus those already reaped (counted in the
+    # supervisor's cutime), so the sum only grows.
+    res["w_cpu"] += st[2] if st else 0
+    for i, pid in enumerate(extra):
+        st = stat(pid)
+        res["extra%d_cpu" % i] = st[1] if st else 0
+    res["hz"] = os.sysconf("SC_CLK_TCK")
+    print(json.dumps(res))
+
+
+if __name__ == "__main__":
+    main()
