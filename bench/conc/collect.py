@@ -1,7 +1,7 @@
 """collect.py: one concurrency run's files (written by run.sh into its temp
 directory) into one JSON line: rtcload's result, connections open, memory
 per connection (workers' PSS + supervisor RSS growth, / connections open),
-CPU over the 5 s sample, rtcd's counters.
+CPU over the sample (~5 s), rtcd's counters.
   python3 collect.py SCENARIO MODE N RUN DIR"""
 import json
 import os
@@ -44,10 +44,13 @@ def main():
         out["sup_rss_kib"] = m0.get("sup_rss", 0)
         out["breakdown_kib"] = mem.get("breakdown", {})
     hz = float(m0.get("hz", 100)) or 100.0
-    if m0 and m1:
+    secs = m1.get("t", 0) - m0.get("t", 0)
+    if m0 and m1 and secs > 0:
+        out["cpu_sample_s"] = secs
         for key, name in (("w_cpu", "cpu_workers_pct"), ("sup_cpu", "cpu_supervisor_pct"),
-                          ("extra0_cpu", "cpu_client_pct")):
-            out[name] = 100.0 * (m1.get(key, 0) - m0.get(key, 0)) / hz / 5.0
+                          ("extra0_cpu", "cpu_client_pct"), ("machine_busy", "cpu_machine_pct")):
+            if key in m0 and key in m1:
+                out[name] = 100.0 * (m1[key] - m0[key]) / hz / secs
     out["rtcd_counters"] = {k2: v for k2, v in st.get("counters", {}).items() if v}
     out["rtcd_workers"] = st.get("workers", {})
     print(json.dumps(out))

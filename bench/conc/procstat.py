@@ -2,11 +2,13 @@
 concurrency bench: the supervisor (RSS, PSS, CPU) and its children, the
 workers (count, summed PSS / private dirty / RSS from smaps_rollup, CPU of
 the live ones plus the reaped ones), plus any extra pids given (the load client). CPU in clock ticks
-(os.sysconf SC_CLK_TCK per second); memory in KiB.
+(os.sysconf SC_CLK_TCK per second, "hz") and t, a monotonic time stamp in
+seconds; memory in KiB.
   python3 procstat.py SUPERVISOR_PID [EXTRA_PID...]"""
 import json
 import os
 import sys
+import time
 
 
 def stat(pid):
@@ -44,6 +46,7 @@ def main():
         st = stat(pid)
         if st is None or st[0] != sup:
             continue
+        res["w_cpu"] += st[1]   # zombies too: their time moves to cutime when reaped
         r = rollup(pid)
         if r is None:
             continue
@@ -51,7 +54,6 @@ def main():
         res["w_pss"] += r.get("Pss", 0)
         res["w_priv_dirty"] += r.get("Private_Dirty", 0)
         res["w_rss"] += r.get("Rss", 0)
-        res["w_cpu"] += st[1]
     r = rollup(sup) or {}
     st = stat(sup)
     res.update(sup_rss=r.get("Rss", 0), sup_pss=r.get("Pss", 0), sup_cpu=st[1] if st else 0)
@@ -60,8 +62,14 @@ def main():
     res["w_cpu"] += st[2] if st else 0
     for i, pid in enumerate(extra):
         st = stat(pid)
-        res["extra%d_cpu" % i] = st[1] if st else 0
+        if st:
+            res["extra%d_cpu" % i] = st[1]
+    # The whole machine (all processes, ours and others'), from /proc/stat.
+    with open("/proc/stat") as f:
+        cpu = [int(x) for x in f.readline().split()[1:]]
+    res["machine_busy"] = sum(cpu) - cpu[3] - cpu[4]
     res["hz"] = os.sysconf("SC_CLK_TCK")
+    res["t"] = time.monotonic()
     print(json.dumps(res))
 
 

@@ -27,6 +27,7 @@ METRICS = [
     ("cpu-workers", "%", lambda d: d["cpu_workers_pct"]),
     ("cpu-supervisor", "%", lambda d: d["cpu_supervisor_pct"]),
     ("cpu-client", "%", lambda d: d["cpu_client_pct"]),
+    ("cpu-machine", "%", lambda d: d["cpu_machine_pct"]),
 ]
 
 
@@ -71,7 +72,7 @@ def main(raw, out_csv, out_md):
                 "32-byte echoes), libp2p = WebRTC Direct (Noise, /ipfs/ping/1.0.0). Memory 2 s "
                 "after the last connection came up: (sum of the connection workers' PSS + "
                 "supervisor RSS growth) / connections open. CPU in %% of one core over 5 s of the "
-                "steady window. Cells: median [min-max] over runs. Janus (bench/dc, its own run): "
+                "steady window (cpu-machine: every process on the box, other users' too). Cells: median [min-max] over runs. Janus (bench/dc, its own run): "
                 "compare with its mem-per-conn row; earlier baseline +316 KiB/connection.\n\n"
                 % (os.environ.get("BENCH_MACHINE", "?"), os.environ.get("BENCH_VERSIONS", "?"),
                    os.environ.get("BENCH_SETUP", "")))
