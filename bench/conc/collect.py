@@ -1,7 +1,8 @@
 """collect.py: one concurrency run's files (written by run.sh into its temp
 directory) into one JSON line: rtcload's result, connections open, memory
 per connection (workers' PSS + supervisor RSS growth, / connections open),
-CPU over the sample (~5 s), rtcd's counters.
+CPU over the sample (the steady window after the memory reading), rtcd's
+counters.
   python3 collect.py SCENARIO MODE N RUN DIR"""
 import json
 import os
@@ -51,6 +52,16 @@ def main():
                           ("extra0_cpu", "cpu_client_pct"), ("machine_busy", "cpu_machine_pct")):
             if key in m0 and key in m1:
                 out[name] = 100.0 * (m1[key] - m0[key]) / hz / secs
+    if m0 and before and k > 0:
+        # rtcd's CPU (workers + supervisor) from the idle start to the memory
+        # reading, per connection attempted: spawn, handshake, 2 s held.
+        used = (m0.get("w_cpu", 0) + m0.get("sup_cpu", 0) -
+                before.get("w_cpu", 0) - before.get("sup_cpu", 0))
+        out["cpu_rtcd_per_conn_ms"] = 1000.0 * used / hz / int(n)
+    if "cpu_workers_pct" in out and "cpu_supervisor_pct" in out and k > 0:
+        # steady state: ms of CPU per second per held connection
+        out["cpu_rtcd_per_held_ms_s"] = 10.0 * (out["cpu_workers_pct"] +
+                                                out["cpu_supervisor_pct"]) / k
     out["rtcd_counters"] = {k2: v for k2, v in st.get("counters", {}).items() if v}
     out["rtcd_workers"] = st.get("workers", {})
     print(json.dumps(out))

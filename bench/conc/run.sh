@@ -6,7 +6,7 @@
 # times the round trip; p50/p99 of the window. 2 s after the last
 # connection came up, memory per connection = (sum of the connection
 # workers' PSS from /proc/PID/smaps_rollup + supervisor RSS growth since the
-# idle start) / N, and CPU is sampled over 5 s. Runs: N = BENCH_CONC_N
+# idle start) / N, and CPU is sampled over the rest of the window but 1 s. Runs: N = BENCH_CONC_N
 # (default 2000) once in offer mode, and N = 50 BENCH_SETUP_RUNS times
 # (default 3) in offer and in direct mode (the memory comparison with
 # Janus's +316 KiB/connection, measured by bench/dc in its own run). Writes
@@ -18,7 +18,7 @@ B=${RTCD_BUILDDIR:-$(pwd)}
 S=${RTCD_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 N=${BENCH_CONC_N:-2000}
 RATE=${BENCH_CONC_RATE:-40}
-STEADY=${BENCH_CONC_STEADY:-10}
+STEADY=${BENCH_CONC_STEADY:-10}   # >= 7: memory at +2 s, CPU over the rest
 SMALL_RUNS=${BENCH_SETUP_RUNS:-3}
 OUT=${BENCH_OUT:-$S/bench/results}
 C="$S/bench/conc"
@@ -73,16 +73,17 @@ stop_rtcd() {
 	RP=
 }
 
-# one SCENARIO MODE N RUN: one rtcload run against a fresh rtcd; appends a
-# JSON line (rtcload's result + memory + CPU) to raw.jsonl.
+# one SCENARIO MODE N RUN STEADY: one rtcload run against a fresh rtcd,
+# holding all N for STEADY s; appends a JSON line (rtcload's result + memory
+# + CPU sampled over STEADY - 5 s) to raw.jsonl.
 one() {
-	scen=$1 mode=$2 n=$3 run=$4
+	scen=$1 mode=$2 n=$3 run=$4 steady=$5
 	start_rtcd "$n"
 	python3 "$C/procstat.py" "$RP" > "$tmp/before.json"
 	[ "$mode" = offer ] && target="http://$HTTP" || target="$MA"
 	: > "$tmp/load.err"
-	timeout $((n / RATE + STEADY + 120)) "$B/bench/rtcload" "$mode" "$target" --conns "$n" \
-		--rate "$RATE" --steady "$STEADY" --every 1000 --echo-bytes 32 --timeout 30 \
+	timeout $((n / RATE + steady + 120)) "$B/bench/rtcload" "$mode" "$target" --conns "$n" \
+		--rate "$RATE" --steady "$steady" --every 1000 --echo-bytes 32 --timeout 30 \
 		> "$tmp/load.out" 2>"$tmp/load.err" &
 	LP=$!
 	sleep 0.2
@@ -95,7 +96,7 @@ one() {
 	"$B/supervisor/rtcctl" --socket "$CTL" --json connections > "$tmp/conns.json" 2>/dev/null || echo '[]' > "$tmp/conns.json"
 	python3 "$C/procstat.py" "$RP" "$LPID" > "$tmp/m0.json"
 	python3 "$C/memsum.py" "$tmp/conns.json" > "$tmp/mem.json"
-	sleep 5
+	sleep $((steady - 5))
 	python3 "$C/procstat.py" "$RP" "$LPID" > "$tmp/m1.json"
 	"$B/supervisor/rtcctl" --socket "$CTL" --json status > "$tmp/st2.json" 2>/dev/null || echo '{}' > "$tmp/st2.json"
 	wait "$LP" || true
@@ -107,10 +108,10 @@ one() {
 
 : > "$tmp/raw.jsonl"
 for r in $(seq 1 "$SMALL_RUNS"); do
-	one conc-50 offer 50 "$r"
-	one conc-50-libp2p direct 50 "$r"
+	one conc-50 offer 50 "$r" 7
+	one conc-50-libp2p direct 50 "$r" 7
 done
-one "conc-$N" offer "$N" 1
+one "conc-$N" offer "$N" 1 "$STEADY"
 cp "$tmp/raw.jsonl" "$OUT/conc.raw.jsonl.tmp"
 BENCH_MACHINE="$(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), kernel $(uname -r), $(awk '/MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo)" \
 BENCH_VERSIONS="$("$B/supervisor/rtcd" --version)" \

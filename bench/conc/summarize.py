@@ -28,6 +28,8 @@ METRICS = [
     ("cpu-supervisor", "%", lambda d: d["cpu_supervisor_pct"]),
     ("cpu-client", "%", lambda d: d["cpu_client_pct"]),
     ("cpu-machine", "%", lambda d: d["cpu_machine_pct"]),
+    ("rtcd-cpu-per-held-conn", "ms/s", lambda d: d["cpu_rtcd_per_held_ms_s"]),
+    ("rtcd-cpu-per-conn-setup", "ms", lambda d: d["cpu_rtcd_per_conn_ms"]),
 ]
 
 
@@ -71,8 +73,12 @@ def main(raw, out_csv, out_md):
                 "process), %s; offer = plain WebRTC (HTTP offer, DTLS, SCTP, \"echo\" channel, "
                 "32-byte echoes), libp2p = WebRTC Direct (Noise, /ipfs/ping/1.0.0). Memory 2 s "
                 "after the last connection came up: (sum of the connection workers' PSS + "
-                "supervisor RSS growth) / connections open. CPU in %% of one core over 5 s of the "
-                "steady window (cpu-machine: every process on the box, other users' too). Cells: median [min-max] over runs. Janus (bench/dc, its own run): "
+                "supervisor RSS growth) / connections open. CPU in %% of one core, sampled in the "
+                "steady window after the memory reading (cpu-machine: every process on the box, "
+                "other users' too; 200 %% = both cores busy); rtcd-cpu-per-held-conn: workers + "
+                "supervisor per held connection in that sample; rtcd-cpu-per-conn-setup: rtcd's "
+                "CPU from its idle start to the memory reading / connections attempted (spawn, "
+                "handshake, 2 s held). Cells: median [min-max] over runs. Janus (bench/dc, its own run): "
                 "compare with its mem-per-conn row; earlier baseline +316 KiB/connection.\n\n"
                 % (os.environ.get("BENCH_MACHINE", "?"), os.environ.get("BENCH_VERSIONS", "?"),
                    os.environ.get("BENCH_SETUP", "")))
