@@ -48,20 +48,29 @@ def main():
     secs = m1.get("t", 0) - m0.get("t", 0)
     if m0 and m1 and secs > 0:
         out["cpu_sample_s"] = secs
-        for key, name in (("w_cpu", "cpu_workers_pct"), ("sup_cpu", "cpu_supervisor_pct"),
-                          ("extra0_cpu", "cpu_client_pct"), ("machine_busy", "cpu_machine_pct")):
+        # Connection workers alive in both samples: the held connections (a
+        # worker that starts or ends in between would count its whole life or
+        # nothing; idle pool workers are not connections).
+        conns = load(os.path.join(d, "conns.json"), [])
+        held = {str(c.get("pid")) for c in conns if isinstance(c, dict)}
+        both = set(m0.get("pids", {})) & set(m1.get("pids", {})) & held
+        out["cpu_workers_pct"] = 100.0 * sum(m1["pids"][p] - m0["pids"][p] for p in both) / 1e9 / secs
+        out["cpu_workers_n"] = len(both)
+        for key, name in (("sup_ns", "cpu_supervisor_pct"), ("extra0_ns", "cpu_client_pct")):
             if key in m0 and key in m1:
-                out[name] = 100.0 * (m1[key] - m0[key]) / hz / secs
+                out[name] = 100.0 * (m1[key] - m0[key]) / 1e9 / secs
+        if "machine_busy" in m0 and "machine_busy" in m1:
+            out["cpu_machine_pct"] = 100.0 * (m1["machine_busy"] - m0["machine_busy"]) / hz / secs
     if m0 and before and k > 0:
         # rtcd's CPU (workers + supervisor) from the idle start to the memory
         # reading, per connection attempted: spawn, handshake, 2 s held.
         used = (m0.get("w_cpu", 0) + m0.get("sup_cpu", 0) -
                 before.get("w_cpu", 0) - before.get("sup_cpu", 0))
         out["cpu_rtcd_per_conn_ms"] = 1000.0 * used / hz / int(n)
-    if "cpu_workers_pct" in out and "cpu_supervisor_pct" in out and k > 0:
+    if "cpu_workers_pct" in out and "cpu_supervisor_pct" in out and out["cpu_workers_n"] > 0:
         # steady state: ms of CPU per second per held connection
         out["cpu_rtcd_per_held_ms_s"] = 10.0 * (out["cpu_workers_pct"] +
-                                                out["cpu_supervisor_pct"]) / k
+                                                out["cpu_supervisor_pct"]) / out["cpu_workers_n"]
     out["rtcd_counters"] = {k2: v for k2, v in st.get("counters", {}).items() if v}
     out["rtcd_workers"] = st.get("workers", {})
     print(json.dumps(out))

@@ -1,7 +1,8 @@
 """procstat.py: one JSON line describing rtcd's processes right now, for the
 concurrency bench: the supervisor (RSS, PSS, CPU) and its children, the
-workers (count, summed PSS / private dirty / RSS from smaps_rollup, CPU of
-the live ones plus the reaped ones), plus any extra pids given (the load client). CPU in clock ticks
+workers (count, summed PSS / private dirty / RSS from smaps_rollup; CPU of
+the reaped ones plus the live ones in ticks, w_cpu, and in ns per live pid,
+pids; the supervisor's in ticks, sup_cpu, and ns, sup_ns), plus any extra pids given (the load client, extraN_ns). CPU in clock ticks
 (os.sysconf SC_CLK_TCK per second, "hz") and t, a monotonic time stamp in
 seconds; memory in KiB.
   python3 procstat.py SUPERVISOR_PID [EXTRA_PID...]"""
@@ -22,6 +23,19 @@ def stat(pid):
     return int(fields[1]), int(fields[11]) + int(fields[12]), int(fields[13]) + int(fields[14])
 
 
+def run_ns(pid):
+    """CPU time of every thread of PID in ns (/proc/PID/task/*/schedstat),
+    exact where clock ticks are too coarse for a worker's ~0.3 ms/s."""
+    total = 0
+    try:
+        for tid in os.listdir("/proc/%d/task" % pid):
+            with open("/proc/%d/task/%s/schedstat" % (pid, tid)) as f:
+                total += int(f.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        pass
+    return total
+
+
 def rollup(pid):
     out = {}
     try:
@@ -38,7 +52,11 @@ def rollup(pid):
 def main():
     sup = int(sys.argv[1])
     extra = [int(p) for p in sys.argv[2:]]
-    res = {"workers": 0, "w_pss": 0, "w_priv_dirty": 0, "w_rss": 0, "w_cpu": 0}
+    res = {"workers": 0, "w_pss": 0, "w_priv_dirty": 0, "w_rss": 0, "w_cpu": 0, "pids": {}}
+    # The supervisor first: a worker reaped while we walk /proc is then in
+    # neither its cutime nor the walk (counted short, never twice).
+    sst = stat(sup)
+    res["w_cpu"] = sst[2] if sst else 0
     for name in os.listdir("/proc"):
         if not name.isdigit():
             continue
@@ -47,6 +65,7 @@ def main():
         if st is None or st[0] != sup:
             continue
         res["w_cpu"] += st[1]   # zombies too: their time moves to cutime when reaped
+        res["pids"][pid] = run_ns(pid)
         r = rollup(pid)
         if r is None:
             continue
@@ -55,15 +74,12 @@ def main():
         res["w_priv_dirty"] += r.get("Private_Dirty", 0)
         res["w_rss"] += r.get("Rss", 0)
     r = rollup(sup) or {}
-    st = stat(sup)
-    res.update(sup_rss=r.get("Rss", 0), sup_pss=r.get("Pss", 0), sup_cpu=st[1] if st else 0)
-    # Workers' CPU: the live ones plus those already reaped (counted in the
-    # supervisor's cutime), so the sum only grows.
-    res["w_cpu"] += st[2] if st else 0
+    res.update(sup_rss=r.get("Rss", 0), sup_pss=r.get("Pss", 0), sup_cpu=sst[1] if sst else 0,
+               sup_ns=run_ns(sup))
     for i, pid in enumerate(extra):
-        st = stat(pid)
-        if st:
-            res["extra%d_cpu" % i] = st[1]
+        ns = run_ns(pid)
+        if ns:
+            res["extra%d_ns" % i] = ns
     # The whole machine (all processes, ours and others'), from /proc/stat.
     with open("/proc/stat") as f:
         cpu = [int(x) for x in f.readline().split()[1:]]
