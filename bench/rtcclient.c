@@ -51,7 +51,7 @@ rc_global_init(void)
 {
 	if (g_inited)
 		return 0;
-	if (sctp_global_init() < 0)
+	if (sctp_set_max_assocs(RC_MAX_ASSOCS) < 0 || sctp_global_init() < 0)
 		return -1;
 	sctp_debug_off();
 	g_inited = 1;

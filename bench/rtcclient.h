@@ -36,6 +36,7 @@
 #define RC_SETUP_TIMEOUT_MS 10000      /* default: rc_new to RC_EV_CONNECTED */
 #define RC_SEND_QUEUE_MAX (4u * 1024 * 1024)   /* bytes queued above SCTP */
 #define RC_PING_LEN 32                 /* /ipfs/ping/1.0.0 payload */
+#define RC_MAX_ASSOCS 16384            /* connections with SCTP per process */
 
 enum rc_mode { RC_MODE_DIRECT = 0, RC_MODE_OFFER };
 

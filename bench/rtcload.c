@@ -7,20 +7,29 @@
  *           [--echoes K] [--hold S]
  * common: [--timeout S] (setup deadline per connection) [--streams N] (SCTP
  * streams per association) [--fresh-certs] (one DTLS certificate per
- * connection instead of one for the run).
+ * connection instead of one for the run) [--steady S] [--every MS].
  * direct: after Noise, K pings on /ipfs/ping/1.0.0, then with
  * --stream-bytes B a raw stream (same protocol: rtcd echoes it) carrying B
  * bytes out and back (stream_mbps counts both directions); offer: after SCTP, a channel "echo" and K
  * messages of B bytes echoed back. --hold keeps every
  * connection open S seconds after its work (consent checks keep it alive),
- * so N connections can be held concurrently. Output: one key=value line and
- * one JSON line; exit 0 when every connection succeeded. */
+ * so N connections can be held concurrently; --steady S instead keeps every
+ * connection open until S seconds after the last one finished its work
+ * (the steady window: all N open at once; "steady open=N" goes to stderr
+ * when it starts). While held, each connection sends one message every MS
+ * ms (--every, default 1000; 0 = none): a ping (direct) or a B-byte echo
+ * (offer), at most one in flight (a message still unanswered when the next
+ * is due counts as late); round trips go into histograms: all held
+ * messages (held_*) and those sent in the steady window (steady_*).
+ * Output: one key=value line and one JSON line; exit 0 when every
+ * connection succeeded. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
 
+#include "bench/hist.h"
 #include "bench/rtcclient.h"
 #include "common/cert.h"
 #include "common/log.h"
@@ -47,6 +56,7 @@ struct slot {
 	size_t sent, got;            /* direct: raw stream bytes out and back */
 	uint64_t stream_t0;
 	uint64_t sent_us, first_rtt, work_done_us, hold_until;
+	uint64_t msg_next_ms, msg_t0;  /* held messages: next due; in flight since (us) */
 	int ok, ended;
 };
 
@@ -56,7 +66,8 @@ static struct {
 	double rate;
 	size_t echo_bytes, stream_bytes;
 	uint16_t streams;
-} opt = { RC_MODE_DIRECT, 10, 1, 1, 0, 10, 0, 10.0, 1024, 0, 0 };
+	int steady_s, every_ms;
+} opt = { RC_MODE_DIRECT, 10, 1, 1, 0, 10, 0, 10.0, 1024, 0, 0, 0, 1000 };
 
 static struct slot *slots;
 static uint64_t *samples[PH_COUNT];
@@ -66,6 +77,10 @@ static double *mbps;
 static size_t nmbps;
 static struct { char reason[RC_REASON_MAX]; int count; } errs[MAX_ERRORS];
 static int nerrs, nok, nfailed, active, peak;
+/* Held messages: all of them, and those sent in the steady window. */
+static struct hist held_h, steady_h;
+static uint64_t held_late, steady_late, steady_start_ms, steady_end_ms;
+static int steady_open;
 
 static void
 count_error(const char *reason)
@@ -117,10 +132,54 @@ work_done(struct slot *s)
 {
 	s->ok = 1;
 	s->work_done_us = now_us();
-	if (opt.hold_s > 0)
+	if (opt.steady_s > 0)
+		s->hold_until = UINT64_MAX;   /* set when the steady window starts */
+	else if (opt.hold_s > 0)
 		s->hold_until = now_ms() + (uint64_t)opt.hold_s * 1000;
 	else
 		rc_close(s->c, "done");
+	if (s->hold_until != 0 && opt.every_ms > 0)
+		s->msg_next_ms = now_ms() + (uint64_t)opt.every_ms;
+}
+
+static int
+in_steady(uint64_t t_ms)
+{
+	return steady_start_ms != 0 && t_ms >= steady_start_ms && t_ms < steady_end_ms;
+}
+
+/* A held message came back after rtt_us. */
+static void
+held_answer(struct slot *s, uint64_t rtt_us)
+{
+	hist_add(&held_h, rtt_us);
+	if (in_steady(s->msg_t0 / 1000))
+		hist_add(&steady_h, rtt_us);
+	s->msg_t0 = 0;
+}
+
+/* One held message per --every: a ping (direct) or an echo (offer). */
+static void
+held_send(struct slot *s, uint64_t now)
+{
+	s->msg_next_ms += (uint64_t)opt.every_ms;
+	if (s->msg_next_ms <= now)   /* we fell behind: do not burst */
+		s->msg_next_ms = now + (uint64_t)opt.every_ms;
+	if (s->msg_t0 != 0) {        /* the previous one is still out */
+		held_late++;
+		if (in_steady(now))
+			steady_late++;
+		return;
+	}
+	s->msg_t0 = now_us();
+	if (opt.mode == RC_MODE_DIRECT) {
+		if (rc_ping(s->c) < 0)
+			rc_close(s->c, "cannot ping while held");
+		return;
+	}
+	s->have = 0;
+	if (rc_send(s->c, s->ch, 1, payload, opt.echo_bytes) < 0)
+		rc_close(s->c, "cannot send a held echo");
 }
 
 static void
@@ -159,6 +218,12 @@ on_message(struct slot *s, const struct rc_event *ev)
 {
 	if (ev->ch != s->ch)
 		return;
+	if (s->ok && s->msg_t0 != 0 && opt.mode == RC_MODE_OFFER) {
+		s->have += ev->len;
+		if (s->have >= opt.echo_bytes)
+			held_answer(s, now_us() - s->msg_t0);
+		return;
+	}
 	if (opt.mode == RC_MODE_DIRECT) {
 		s->got += ev->len;   /* the echo of the raw stream */
 		if (s->got >= opt.stream_bytes)
@@ -206,6 +271,11 @@ on_event(void *arg, struct rc_conn *c, const struct rc_event *ev)
 		on_message(s, ev);
 		break;
 	case RC_EV_PONG:
+		if (s->ok) {
+			if (s->msg_t0 != 0)
+				held_answer(s, ev->rtt_us);
+			break;
+		}
 		if (s->first_rtt == 0)
 			s->first_rtt = ev->rtt_us;
 		if (--s->left > 0 && rc_ping(c) < 0)
@@ -267,6 +337,17 @@ phase_used(enum phase p)
 }
 
 static void
+print_hist_json(const char *name, const struct hist *h, uint64_t late, int open)
+{
+	printf(",\"%s\":{\"n\":%llu,\"late\":%llu,\"p50\":%.3f,\"p99\":%.3f,\"max\":%.3f", name,
+	    (unsigned long long)h->n, (unsigned long long)late, (double)hist_pct(h, 50) / 1000.0,
+	    (double)hist_pct(h, 99) / 1000.0, (double)h->max / 1000.0);
+	if (open >= 0)
+		printf(",\"open\":%d", open);
+	printf("}");
+}
+
+static void
 report(double elapsed_s)
 {
 	const char *mode = opt.mode == RC_MODE_DIRECT ? "direct" : "offer";
@@ -288,6 +369,17 @@ report(double elapsed_s)
 	qsort(mbps, nmbps, sizeof(double), cmp_double);
 	if (nmbps > 0)
 		printf(" stream_mbps_p50=%.1f stream_mbps_min=%.1f", mbps[nmbps / 2], mbps[0]);
+	if (held_h.n > 0 || held_late > 0)
+		printf(" held_msgs=%llu held_late=%llu held_p50_ms=%.3f held_p99_ms=%.3f "
+		    "held_max_ms=%.3f", (unsigned long long)held_h.n, (unsigned long long)held_late,
+		    (double)hist_pct(&held_h, 50) / 1000.0, (double)hist_pct(&held_h, 99) / 1000.0,
+		    (double)held_h.max / 1000.0);
+	if (opt.steady_s > 0)
+		printf(" steady_open=%d steady_msgs=%llu steady_late=%llu steady_p50_ms=%.3f "
+		    "steady_p99_ms=%.3f steady_max_ms=%.3f", steady_open,
+		    (unsigned long long)steady_h.n, (unsigned long long)steady_late,
+		    (double)hist_pct(&steady_h, 50) / 1000.0, (double)hist_pct(&steady_h, 99) / 1000.0,
+		    (double)steady_h.max / 1000.0);
 	printf("\n{\"mode\":\"%s\",\"conns\":%d,\"ok\":%d,\"failed\":%d,\"rate\":%.1f,"
 	    "\"elapsed_s\":%.2f,\"peak_active\":%d,\"max_rss_kb\":%ld,\"cpu_s\":%.2f,"
 	    "\"phases_ms\":{", mode, opt.conns, nok, nfailed, opt.rate, elapsed_s, peak, rss_kb, cpu_s);
@@ -302,6 +394,9 @@ report(double elapsed_s)
 	if (nmbps > 0)
 		printf(",\"stream_mbps\":{\"p50\":%.1f,\"min\":%.1f,\"n\":%zu}", mbps[nmbps / 2],
 		    mbps[0], nmbps);
+	print_hist_json("held", &held_h, held_late, -1);
+	if (opt.steady_s > 0)
+		print_hist_json("steady", &steady_h, steady_late, steady_open);
 	printf(",\"errors\":{");
 	for (int i = 0; i < nerrs; i++) {
 		printf("%s\"", i ? "," : "");
@@ -322,7 +417,7 @@ usage(void)
 	    "               [--stream-bytes B]\n"
 	    "       rtcload offer http://IP:PORT [--conns N] [--rate R/s] [--echo-bytes B]\n"
 	    "               [--echoes K] [--hold S]\n"
-	    "       common: [--timeout S] [--streams N] [--fresh-certs]\n");
+	    "       common: [--timeout S] [--streams N] [--fresh-certs] [--steady S] [--every MS]\n");
 	return 2;
 }
 
@@ -371,12 +466,17 @@ parse_args(int argc, char **argv, struct rc_cfg *cfg)
 			opt.timeout_s = atoi(v);
 		else if (strcmp(a, "--streams") == 0)
 			opt.streams = (uint16_t)atoi(v);
+		else if (strcmp(a, "--steady") == 0)
+			opt.steady_s = atoi(v);
+		else if (strcmp(a, "--every") == 0)
+			opt.every_ms = atoi(v);
 		else
 			return -1;
 	}
 	if (opt.conns < 1 || opt.conns > MAX_CONNS || !(opt.rate > 0) || opt.pings < 1 ||
 	    opt.echoes < 1 || opt.echo_bytes < 1 || opt.echo_bytes > MAX_ECHO ||
-	    opt.hold_s < 0 || opt.timeout_s < 1) {
+	    opt.hold_s < 0 || opt.timeout_s < 1 || opt.steady_s < 0 || opt.steady_s > 3600 ||
+	    opt.every_ms < 0 || opt.every_ms > 3600 * 1000) {
 		fprintf(stderr, "rtcload: a value is out of range\n");
 		return -1;
 	}
@@ -429,12 +529,37 @@ setup(struct rc_cfg *cfg)
 	return rc_global_init();
 }
 
-/* Free what ended; close what finished holding. */
+/* --steady: once every connection was started and has finished its work
+ * (or ended), all of them are held until S seconds from now. */
 static void
-sweep(struct rc_set *set, int started)
+steady_check(int started)
 {
 	uint64_t now = now_ms();
 
+	if (opt.steady_s <= 0 || steady_start_ms != 0 || started < opt.conns)
+		return;
+	for (int i = 0; i < started; i++)
+		if (slots[i].c != NULL && !slots[i].ended && !slots[i].ok)
+			return;
+	steady_start_ms = now;
+	steady_end_ms = now + (uint64_t)opt.steady_s * 1000;
+	for (int i = 0; i < started; i++)
+		if (slots[i].c != NULL && !slots[i].ended) {
+			slots[i].hold_until = steady_end_ms;
+			steady_open++;
+		}
+	fprintf(stderr, "steady open=%d\n", steady_open);
+	fflush(stderr);
+}
+
+/* Free what ended; close what finished holding; send held messages.
+ * Returns the earliest time a held message is due. */
+static uint64_t
+sweep(struct rc_set *set, int started)
+{
+	uint64_t now = now_ms(), due = UINT64_MAX;
+
+	steady_check(started);
 	for (int i = 0; i < started; i++) {
 		struct slot *s = &slots[i];
 
@@ -442,6 +567,10 @@ sweep(struct rc_set *set, int started)
 			continue;
 		if (!s->ended && s->hold_until != 0 && now >= s->hold_until)
 			rc_close(s->c, "held");
+		if (!s->ended && s->ok && s->msg_next_ms != 0 && now >= s->msg_next_ms)
+			held_send(s, now);
+		if (!s->ended && s->ok && s->msg_next_ms != 0)
+			due = MIN(due, s->msg_next_ms);
 		if (!s->ended)
 			continue;
 		if (s->ok)
@@ -455,6 +584,7 @@ sweep(struct rc_set *set, int started)
 		s->c = NULL;
 		active--;
 	}
+	return due;
 }
 
 int
@@ -462,7 +592,7 @@ main(int argc, char **argv)
 {
 	struct rc_cfg cfg;
 	struct rc_set *set;
-	uint64_t t0;
+	uint64_t t0, due = UINT64_MAX;
 	int started = 0;
 
 	memset(&cfg, 0, sizeof(cfg));
@@ -478,6 +608,11 @@ main(int argc, char **argv)
 	while (started < opt.conns || active > 0) {
 		uint64_t now = now_ms(), next = t0 + (uint64_t)((double)started * 1000.0 / opt.rate);
 		int wait = WAIT_MS;
+
+		if (due <= now)
+			wait = 0;
+		else if (due - now < (uint64_t)wait)
+			wait = (int)(due - now);
 
 		while (started < opt.conns && now >= next) {
 			struct slot *s = &slots[started];
@@ -501,7 +636,7 @@ main(int argc, char **argv)
 			perror("rtcload: poll");
 			return 1;
 		}
-		sweep(set, started);
+		due = sweep(set, started);
 	}
 	report((double)(now_ms() - t0) / 1000.0);
 	rc_set_free(set);

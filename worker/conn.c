@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "apps.h"
@@ -29,6 +30,7 @@
 #define STATE_INTERVAL_MS 1000
 #define MEDIA_BUF 4096
 #define DTLS_START_MS 5000   /* ICE done, no DTLS from the peer yet: end */
+#define COARSE_STEP_MAX_MS 10
 
 enum bind_state { BIND_NONE = 0, BIND_SENT, BIND_ACKED, BIND_REFUSED };
 
@@ -439,6 +441,13 @@ start_transport(struct conn *c)
 	return 0;
 }
 
+/* libevent times events on CLOCK_MONOTONIC_COARSE (4 ms steps at HZ=250):
+ * a timeout that is not a whole number of steps often finds, when epoll
+ * returns on time, that the coarse clock moved one step less, and sleeps
+ * again 1-2 ms: two wake-ups per deadline (seen on every 10 ms SCTP tick and
+ * 250 ms idle tick). Timeouts are rounded up to whole steps. Set by conn_run. */
+static unsigned g_coarse_step_ms = 1;
+
 static void
 arm_timer(struct conn *c)
 {
@@ -464,6 +473,7 @@ arm_timer(struct conn *c)
 	if (next == UINT64_MAX)
 		return;
 	next = next > now ? next - now : 0;
+	next = (next + g_coarse_step_ms - 1) / g_coarse_step_ms * g_coarse_step_ms;
 	tv.tv_sec = (time_t)(next / 1000);
 	tv.tv_usec = (suseconds_t)((next % 1000) * 1000);
 	evtimer_add(c->timer, &tv);
@@ -778,6 +788,14 @@ conn_run(struct event_base *base, int chan_fd)
 	struct wire_msg m;
 
 	memset(c, 0, sizeof(*c));
+#ifdef CLOCK_MONOTONIC_COARSE
+	{
+		struct timespec res;
+		if (clock_getres(CLOCK_MONOTONIC_COARSE, &res) == 0 && res.tv_sec == 0 &&
+		    res.tv_nsec > 0 && res.tv_nsec <= COARSE_STEP_MAX_MS * 1000000L)
+			g_coarse_step_ms = (unsigned)((res.tv_nsec + 999999) / 1000000);
+	}
+#endif
 	c->base = base;
 	c->fd = chan_fd;
 	c->selected = -1;

@@ -63,14 +63,18 @@ static int g_inited;
 static int g_in_lib;              /* usrsctp frames on the stack */
 static int g_ticking;
 static uint32_t g_next_id = 1;
-static struct sctp_assoc *g_assocs[SCTP_MAX_ASSOCS];
+/* The association table: g_cap slots (sctp_set_max_assocs), allocated by
+ * sctp_global_init; slots at g_hi and above are empty, so a process with
+ * one association scans one slot. g_live is sctp_tick's snapshot. */
+static struct sctp_assoc **g_assocs, **g_live;
+static size_t g_cap = SCTP_MAX_ASSOCS, g_hi;
 
 static void destroy(struct sctp_assoc *a);
 
 static struct sctp_assoc *
 lookup(uint32_t id)
 {
-	for (size_t i = 0; i < SCTP_MAX_ASSOCS; i++)
+	for (size_t i = 0; i < g_hi; i++)
 		if (g_assocs[i] != NULL && g_assocs[i]->id == id)
 			return g_assocs[i];
 	return NULL;
@@ -132,10 +136,27 @@ static const struct {
 };
 
 int
+sctp_set_max_assocs(size_t n)
+{
+	if (g_inited || n < 1 || n > SCTP_MAX_ASSOCS_LIMIT)
+		return -1;
+	g_cap = n;
+	return 0;
+}
+
+int
 sctp_global_init(void)
 {
 	if (g_inited)
 		return 0;
+	g_assocs = calloc(g_cap, sizeof(*g_assocs));
+	g_live = calloc(g_cap, sizeof(*g_live));
+	if (g_assocs == NULL || g_live == NULL) {
+		free(g_assocs);
+		free(g_live);
+		g_assocs = g_live = NULL;
+		return -1;
+	}
 	/* No threads: no receive threads, no raw or UDP sockets, no timer
 	 * thread (sctp_tick drives the timers). The iterator thread is still
 	 * started by usrsctp; it has nothing to do for AF_CONN. */
@@ -612,10 +633,10 @@ apply_defaults(struct sctp_cfg *c)
 static int
 free_slot(void)
 {
-	for (int i = 0; i < SCTP_MAX_ASSOCS; i++)
+	for (size_t i = 0; i < g_hi; i++)
 		if (g_assocs[i] == NULL)
-			return i;
-	return -1;
+			return (int)i;
+	return g_hi < g_cap ? (int)g_hi : -1;
 }
 
 struct sctp_assoc *
@@ -650,15 +671,19 @@ sctp_new(const struct sctp_cfg *cfg)
 		return NULL;
 	}
 	g_assocs[slot] = a;
+	if ((size_t)slot >= g_hi)
+		g_hi = (size_t)slot + 1;
 	return a;
 }
 
 static void
 destroy(struct sctp_assoc *a)
 {
-	for (size_t i = 0; i < SCTP_MAX_ASSOCS; i++)
+	for (size_t i = 0; i < g_hi; i++)
 		if (g_assocs[i] == a)
 			g_assocs[i] = NULL;
+	while (g_hi > 0 && g_assocs[g_hi - 1] == NULL)
+		g_hi--;
 	/* Out of the table first: the ABORT that close() emits is dropped. */
 	lib_close(a);
 	usrsctp_deregister_address(id_ptr(a->id));
@@ -753,15 +778,14 @@ sctp_input(struct sctp_assoc *a, const uint8_t *p, size_t n)
 void
 sctp_tick(uint32_t elapsed_ms)
 {
-	struct sctp_assoc *live[SCTP_MAX_ASSOCS];
 	size_t k = 0;
 
 	if (!g_inited || g_in_lib || g_ticking)
 		return;
 	g_ticking = 1;
-	for (size_t i = 0; i < SCTP_MAX_ASSOCS; i++) {
+	for (size_t i = 0; i < g_hi; i++) {
 		if (g_assocs[i] != NULL) {
-			live[k++] = g_assocs[i];
+			g_live[k++] = g_assocs[i];
 			enter(g_assocs[i]);
 		}
 	}
@@ -770,9 +794,9 @@ sctp_tick(uint32_t elapsed_ms)
 	g_in_lib--;
 	/* Entered associations cannot be destroyed before their leave(). */
 	for (size_t i = 0; i < k; i++)
-		leave(live[i], 1);
+		leave(g_live[i], 1);
 	/* A free requested while no frame of ours was on the stack. */
-	for (size_t i = 0; i < SCTP_MAX_ASSOCS; i++)
+	for (size_t i = 0; i < g_hi; i++)
 		if (g_assocs[i] != NULL && g_assocs[i]->free_pending && g_assocs[i]->depth == 0)
 			destroy(g_assocs[i]);
 	g_ticking = 0;

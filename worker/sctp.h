@@ -24,7 +24,8 @@
 #define SCTP_DEFAULT_MAX_MESSAGE (256u * 1024)
 #define SCTP_MAX_MESSAGE_LIMIT (16u * 1024 * 1024)   /* largest max_message_size accepted */
 #define SCTP_DEFAULT_BUF (1024u * 1024)
-#define SCTP_MAX_ASSOCS 1024      /* per process; a worker uses one, bench/rtcclient many */
+#define SCTP_MAX_ASSOCS 1024      /* default per process; a worker uses one */
+#define SCTP_MAX_ASSOCS_LIMIT 65536   /* sctp_set_max_assocs bound (bench/rtcclient) */
 #define SCTP_TICK_MS 10           /* period at which the caller runs sctp_tick */
 
 /* Payload protocol identifiers (RFC 8831 §8, RFC 8832 §8.1). */
@@ -73,6 +74,10 @@ struct sctp_stats {
 
 struct sctp_assoc;
 
+/* Size of the per-process association table (default SCTP_MAX_ASSOCS),
+ * before sctp_global_init. 0, or -1 when already initialised or n is not in
+ * 1..SCTP_MAX_ASSOCS_LIMIT. */
+int sctp_set_max_assocs(size_t n);
 /* Once per process, before the sandbox. 0 or -1. */
 int sctp_global_init(void);
 /* Silence usrsctp's debug tracing (it never prints without a printer). */

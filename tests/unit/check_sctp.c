@@ -602,6 +602,49 @@ START_TEST(garbage_never_crashes)
 }
 END_TEST
 
+static int
+null_send(void *arg, const uint8_t *p, size_t n)
+{
+	(void)arg;
+	(void)p;
+	(void)n;
+	return 0;
+}
+
+/* The table holds SCTP_MAX_ASSOCS associations (its size cannot change once
+ * initialised); a freed slot, in the middle or at the end, is reused. */
+START_TEST(association_table_is_bounded)
+{
+	static struct sctp_assoc *t[SCTP_MAX_ASSOCS];
+	struct sctp_cfg c;
+
+	pair_init(&P);
+	ck_assert_int_eq(sctp_set_max_assocs(8), -1);
+	ck_assert_int_eq(sctp_set_max_assocs(0), -1);
+	ck_assert_int_eq(sctp_set_max_assocs(SCTP_MAX_ASSOCS_LIMIT + 1), -1);
+	memset(&c, 0, sizeof(c));
+	c.send = null_send;
+	for (size_t i = 0; i < SCTP_MAX_ASSOCS; i++) {
+		t[i] = sctp_new(&c);
+		ck_assert_ptr_nonnull(t[i]);
+	}
+	ck_assert_ptr_null(sctp_new(&c));
+	sctp_free(t[SCTP_MAX_ASSOCS / 2]);
+	t[SCTP_MAX_ASSOCS / 2] = sctp_new(&c);
+	ck_assert_ptr_nonnull(t[SCTP_MAX_ASSOCS / 2]);
+	ck_assert_ptr_null(sctp_new(&c));
+	sctp_free(t[SCTP_MAX_ASSOCS - 1]);
+	t[SCTP_MAX_ASSOCS - 1] = sctp_new(&c);
+	ck_assert_ptr_nonnull(t[SCTP_MAX_ASSOCS - 1]);
+	for (size_t i = 0; i < SCTP_MAX_ASSOCS; i++)
+		sctp_free(t[i]);
+	/* Empty again: a pair still comes up and talks. */
+	teardown_pair();
+	setup_pair(0, 0);
+	teardown_pair();
+}
+END_TEST
+
 int
 main(void)
 {
@@ -626,6 +669,7 @@ main(void)
 	tcase_add_test(tc, peer_silence_times_out);
 	tcase_add_test(tc, reentrant_calls_are_safe);
 	tcase_add_test(tc, garbage_never_crashes);
+	tcase_add_test(tc, association_table_is_bounded);
 	suite_add_tcase(s, tc);
 	return pair_run_suite_nofork(s);
 }
