@@ -470,9 +470,7 @@ parse_args(int argc, char **argv)
 		else if (strcmp(a, "--cpu-pid") == 0)
 			opt.cpu_pid = atoi(v);
 		else if (strcmp(a, "--bind") == 0) {
-			char hp[ADDR_STRLEN];
-			snprintf(hp, sizeof(hp), strchr(v, ':') ? "[%s]:0" : "%s:0", v);
-			if (addr_parse(&cfg.bind, hp) < 0)
+			if (rc_cfg_bind(&cfg, v) < 0)
 				return -1;
 		} else
 			return -1;

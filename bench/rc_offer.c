@@ -129,6 +129,17 @@ rc_cfg_offer(struct rc_cfg *cfg, const char *url, char *err, size_t errlen)
 	return 0;
 }
 
+int
+rc_cfg_bind(struct rc_cfg *cfg, const char *ip)
+{
+	char hp[ADDR_STRLEN + 4];
+
+	if (strlen(ip) >= ADDR_STRLEN - 8)
+		return -1;
+	snprintf(hp, sizeof(hp), strchr(ip, ':') ? "[%s]:0" : "%s:0", ip);
+	return addr_parse(&cfg->bind, hp);
+}
+
 /* ---- the offer and the request ---- */
 
 /* Janus will not run ICE without a remote candidate: make the UDP socket

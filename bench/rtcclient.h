@@ -149,6 +149,9 @@ void rc_global_tick(uint64_t now);
  * (offer: Janus echotest). 0 or -1 with err. */
 int rc_cfg_direct(struct rc_cfg *cfg, const char *target, char *err, size_t errlen);
 int rc_cfg_offer(struct rc_cfg *cfg, const char *url, char *err, size_t errlen);
+/* The local IP (no port) of the UDP socket; Janus on 127.0.0.2 answers
+ * only a client on 127.0.0.2. 0 or -1. */
+int rc_cfg_bind(struct rc_cfg *cfg, const char *ip);
 
 /* Start a connection: the first STUN check (direct) or the HTTP connect
  * (offer) happens here. NULL with err on a local failure. */

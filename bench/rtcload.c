@@ -322,7 +322,8 @@ usage(void)
 	    "               [--stream-bytes B]\n"
 	    "       rtcload offer http://IP:PORT [--conns N] [--rate R/s] [--echo-bytes B]\n"
 	    "               [--echoes K] [--hold S]\n"
-	    "       common: [--timeout S] [--streams N] [--fresh-certs]\n");
+	    "       common: [--timeout S] [--streams N] [--fresh-certs] [--bind IP]\n"
+	    "       offer also takes janus:http://IP:PORT/janus (Janus echotest)\n");
 	return 2;
 }
 
@@ -371,7 +372,10 @@ parse_args(int argc, char **argv, struct rc_cfg *cfg)
 			opt.timeout_s = atoi(v);
 		else if (strcmp(a, "--streams") == 0)
 			opt.streams = (uint16_t)atoi(v);
-		else
+		else if (strcmp(a, "--bind") == 0) {
+			if (rc_cfg_bind(cfg, v) < 0)
+				return -1;
+		} else
 			return -1;
 	}
 	if (opt.conns < 1 || opt.conns > MAX_CONNS || !(opt.rate > 0) || opt.pings < 1 ||
