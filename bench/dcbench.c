@@ -10,8 +10,10 @@
  *   dcbench conc  TARGET [--n N] [--par P] N connections, P at a time, each offer +
  *                                          open + first echo of 1000 bytes: conn/s
  * TARGET: http://IP:PORT (rtcd) or janus:http://IP:PORT/janus.
- * common: [--bind IP] (local UDP address) [--cpu-pid PID] (CPU % of PID and
- * its children while measuring) [--timeout S] (per connection).
+ * common: [--bind IP] (local UDP address) [--via IP] (send to this IP, at
+ * the port of the answer's candidate, e.g. a udpdelay relay)
+ * [--cpu-pid PID] (CPU % of PID and its children while measuring)
+ * [--timeout S] (per connection).
  * Prints one JSON line (the keys of ndc/client.mjs); exit 0 on success. */
 #include <errno.h>
 #include <stdio.h>
@@ -428,7 +430,7 @@ usage(void)
 	    "       dcbench setup TARGET [--n N]\n"
 	    "       dcbench conc  TARGET [--n N] [--par P]\n"
 	    "       TARGET: http://IP:PORT (rtcd) | janus:http://IP:PORT/janus\n"
-	    "       common: [--bind IP] [--cpu-pid PID] [--timeout S]\n");
+	    "       common: [--bind IP] [--via IP] [--cpu-pid PID] [--timeout S]\n");
 	return 2;
 }
 
@@ -469,7 +471,12 @@ parse_args(int argc, char **argv)
 			opt.timeout_s = atoi(v);
 		else if (strcmp(a, "--cpu-pid") == 0)
 			opt.cpu_pid = atoi(v);
-		else if (strcmp(a, "--bind") == 0) {
+		else if (strcmp(a, "--via") == 0) {
+			char hp[ADDR_STRLEN + 4];
+			snprintf(hp, sizeof(hp), "%s:0", v);
+			if (addr_parse(&cfg.target, hp) < 0)
+				return -1;
+		} else if (strcmp(a, "--bind") == 0) {
 			if (rc_cfg_bind(&cfg, v) < 0)
 				return -1;
 		} else

@@ -343,15 +343,25 @@ parse_answer(char *body, struct answer *a)
 	return a->ufrag[0] && a->pwd[0] && a->has_fp && a->ncands > 0 ? 0 : -1;
 }
 
-static const struct addr *
+/* The answer's first candidate of the HTTP address's family; cfg.target
+ * overrides it (its IP only when its port is 0, e.g. a relay that keeps
+ * ports). */
+static struct addr
 pick_candidate(const struct rc_conn *c, const struct answer *a)
 {
-	if (c->cfg.target.family != 0)
-		return &c->cfg.target;
+	struct addr r = a->cands[0];
+
 	for (int i = 0; i < a->ncands; i++)
-		if (a->cands[i].family == c->cfg.http.family)
-			return &a->cands[i];
-	return &a->cands[0];
+		if (a->cands[i].family == c->cfg.http.family) {
+			r = a->cands[i];
+			break;
+		}
+	if (c->cfg.target.family != 0) {
+		uint16_t port = c->cfg.target.port ? c->cfg.target.port : r.port;
+		r = c->cfg.target;
+		r.port = port;
+	}
+	return r;
 }
 
 void
@@ -383,7 +393,7 @@ rc_offer_answer(struct rc_conn *c, char *sdp)
 	c->dtls_server = a.active;
 	(void)strlcpy_checked(c->local_ufrag, o->lufrag, sizeof(c->local_ufrag));
 	(void)strlcpy_checked(c->local_pwd, o->lpwd, sizeof(c->local_pwd));
-	c->remote = *pick_candidate(c, &a);
+	c->remote = pick_candidate(c, &a);
 	if (rc_start_ice(c, err, sizeof(err)) < 0)
 		rc_fail(c, 0, "%s", err);
 }

@@ -8,6 +8,7 @@
 # and writes its PID to DIR/janus.pid (also printed on stdout). The caller
 # stops it by that PID.
 #   sh janus/start.sh DIR [ICE_IP (127.0.0.2)] [HTTP_IP (127.0.0.1)] [HTTP_PORT (8088)]
+#                     [PORTS (20000-40000): its ICE/RTP port range]
 set -eu
 DIR=${1:?usage: start.sh DIR [ICE_IP] [HTTP_IP] [HTTP_PORT]}
 mkdir -p "$DIR"
@@ -15,6 +16,7 @@ DIR=$(cd "$DIR" && pwd)
 ICE_IP=${2:-127.0.0.2}
 HTTP_IP=${3:-127.0.0.1}
 HTTP_PORT=${4:-8088}
+PORTS=${5:-20000-40000}
 LIB=${JANUS_LIBDIR:-/usr/lib/x86_64-linux-gnu/janus}
 BIN=${JANUS_BIN:-janus}
 WAIT_TRIES=100                       # x 0.1 s until the HTTP API answers
@@ -51,7 +53,7 @@ general: {
 certificates: {
 }
 media: {
-	rtp_port_range = "20000-40000"
+	rtp_port_range = "$PORTS"
 }
 nat: {
 	ice_lite = true

@@ -9,6 +9,8 @@
 //   node client.mjs mem   TARGET [--n N] --mem-pid PID                 memory of PID (+children) per connection
 // TARGET: rtcd:http://IP:PORT or janus:http://IP:PORT/janus.
 // common: [--bind IP] (local address; Janus on 127.0.0.2 needs 127.0.0.2)
+// [--via IP] (the answer's host candidates are rewritten to this IP,
+// ports kept, e.g. a udpdelay relay)
 // [--cpu-pid PID] (CPU % of PID and its children during the measurement)
 // [--timeout S] (per connection step). Prints one JSON line; exit 0 on success.
 import { createRequire } from 'node:module';
@@ -24,13 +26,14 @@ const HZ = 100;                        // /proc/PID/stat clock ticks
 
 function parseArgs(argv) {
   const o = { mode: argv[0], target: argv[1], size: 16384, secs: 15, window: 4 << 20, n: 30, par: 1,
-    bind: '', cpuPid: 0, memPid: 0, timeout: 10 };
+    bind: '', via: '', cpuPid: 0, memPid: 0, timeout: 10 };
   const num = { '--size': 'size', '--secs': 'secs', '--window': 'window', '--n': 'n', '--par': 'par',
     '--cpu-pid': 'cpuPid', '--mem-pid': 'memPid', '--timeout': 'timeout' };
   for (let i = 2; i < argv.length; i += 2) {
     const k = argv[i], v = argv[i + 1];
     if (v === undefined) throw new Error(`${k} needs a value`);
     if (k === '--bind') o.bind = v;
+    else if (k === '--via') o.via = v;
     else if (num[k]) o[num[k]] = Number(v);
     else throw new Error(`unknown option ${k}`);
   }
@@ -106,6 +109,11 @@ async function rtcdOffer(sdp) {
 
 // ---- one connection ----
 
+// Host candidates of the answer -> the relay's IP, same port.
+function viaRelay(sdp) {
+  return sdp.replace(/^(a=candidate:\S+ 1 udp \d+ )\S+( \d+ typ host.*)$/gim, `$1${opt.via}$2`);
+}
+
 // Offer creation -> data channel "echo" open. t.start is taken just
 // before the offer is created (Janus create/attach happen before it).
 async function connect() {
@@ -129,7 +137,7 @@ async function connect() {
     t.offer = performance.now();
     const answer = j ? await janusOffer(j, offer) : await rtcdOffer(offer);
     t.answer = performance.now();
-    pc.setRemoteDescription(answer, 'answer');
+    pc.setRemoteDescription(opt.via ? viaRelay(answer) : answer, 'answer');
     await withTimeout(opened, 'data channel open');
     t.open = performance.now();
   } catch (e) {
