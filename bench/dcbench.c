@@ -71,11 +71,13 @@ note_error(const char *why)
 
 /* ---- /proc: CPU ticks of a process and its children ---- */
 
+/* utime + stime, and with reaped = 1 also cutime + cstime (the CPU of
+ * children it has reaped: rtcd's finished workers). */
 static unsigned long long
-ticks_of(int pid)
+ticks_of(int pid, int reaped)
 {
 	char path[64], buf[1024], *p;
-	unsigned long long ut = 0, st = 0;
+	unsigned long long ut = 0, st = 0, cut = 0, cst = 0;
 	FILE *f;
 	size_t n;
 
@@ -85,11 +87,13 @@ ticks_of(int pid)
 	n = fread(buf, 1, sizeof(buf) - 1, f);
 	fclose(f);
 	buf[n] = '\0';
-	/* after "(comm) ": state is field 3; utime, stime are 14 and 15 */
+	/* after "(comm) ": state is field 3; utime, stime, cutime, cstime are
+	 * 14 to 17 */
 	if ((p = strrchr(buf, ')')) == NULL ||
-	    sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut, &st) != 2)
+	    sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu %llu %llu",
+	    &ut, &st, &cut, &cst) != 4)
 		return 0;
-	return ut + st;
+	return ut + st + (reaped ? cut + cst : 0);
 }
 
 static unsigned long long
@@ -102,12 +106,12 @@ cpu_ticks(int pid)
 
 	if (pid <= 0)
 		return 0;
-	sum = ticks_of(pid);
+	sum = ticks_of(pid, 1);
 	snprintf(path, sizeof(path), "/proc/%d/task/%d/children", pid, pid);
 	if ((f = fopen(path, "r")) == NULL)
 		return sum;
 	while (k++ < MAX_CHILDREN && fscanf(f, "%d", &child) == 1)
-		sum += ticks_of(child);
+		sum += ticks_of(child, 0);
 	fclose(f);
 	return sum;
 }

@@ -103,9 +103,9 @@ bench_run() {
 	echo "  $scen $srv $cli run $run: $(echo "$line" | cut -c1-160)" >&2
 }
 
-# bench_finish TITLE: CSV + Markdown from the raw results.
+# bench_finish TITLE NOTE: CSV + Markdown from the raw results (kept too).
 bench_finish() {
 	cp "$RAW" "$OUT/$SUITE.jsonl"
-	python3 "$S/bench/dc/summarize.py" "$RAW" "$OUT/$SUITE.csv" "$OUT/$SUITE.md" "$1"
+	python3 "$S/bench/dc/summarize.py" "$RAW" "$OUT/$SUITE.csv" "$OUT/$SUITE.md" "$1" "$2"
 	cat "$OUT/$SUITE.md"
 }

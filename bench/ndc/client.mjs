@@ -176,6 +176,8 @@ function children(pid) {
   } catch { return []; }
 }
 
+// CPU ticks of pid, its reaped children (cutime + cstime: rtcd's finished
+// workers) and its live children.
 function cpuTicks(pid) {
   let sum = 0;
   for (const p of [pid, ...children(pid)]) {
@@ -183,6 +185,7 @@ function cpuTicks(pid) {
       const s = fs.readFileSync(`/proc/${p}/stat`, 'utf8');
       const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
       sum += Number(f[11]) + Number(f[12]);    // utime + stime
+      if (p === pid) sum += Number(f[13]) + Number(f[14]);
     } catch { /* exited */ }
   }
   return sum;
