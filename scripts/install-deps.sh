@@ -5,7 +5,7 @@ set -eu
 
 BUILD="build-essential autoconf automake pkg-config libevent-dev libssl-dev libusrsctp-dev
 libsrtp2-dev libjansson-dev check libseccomp-dev libcap-ng-dev"
-TEST="python3 python3-aiortc iproute2 procps chromium valgrind"
+TEST="python3 python3-aiortc python3-prometheus-client iproute2 procps util-linux systemd chromium valgrind"
 # Only for `make bench`: Janus (echotest) is the peer rtcd is measured against.
 BENCH="janus"
 

@@ -7,7 +7,7 @@
 #include "common/log.h"
 #include "common/util.h"
 
-enum ftype { F_INT, F_STR, F_BOOL, F_ADDR, F_ADDR_LIST, F_LOGLEVEL, F_OBJ };
+enum ftype { F_INT, F_STR, F_BOOL, F_ADDR, F_ADDR_LIST, F_LOGLEVEL, F_OBJ, F_UID_LIST };
 
 struct field {
 	const char *key;
@@ -38,6 +38,7 @@ static const struct field limit_fields[] = {
 	L("room_msg_bytes", room_msg_bytes, 64, 32768),
 	L("room_msgs_per_s", room_msgs_per_s, 1, 100000),
 	L("room_burst", room_burst, 1, 100000),
+	L("drain_deadline_s", drain_deadline_s, 0, 7 * 86400),
 	{ NULL, 0, 0, 0, 0, NULL },
 };
 #undef L
@@ -59,6 +60,9 @@ static const struct field top_fields[] = {
 	{ "syslog", F_BOOL, offsetof(struct config, syslog), 0, 0, NULL },
 	{ "debug_hooks", F_BOOL, offsetof(struct config, debug_hooks), 0, 0, NULL },
 	{ "status_api", F_BOOL, offsetof(struct config, status_api), 0, 0, NULL },
+	{ "metrics_api", F_BOOL, offsetof(struct config, metrics_api), 0, 0, NULL },
+	S("control_group", control_group),
+	{ "control_allow_uids", F_UID_LIST, offsetof(struct config, control_uids), 0, CONFIG_MAX_UIDS, NULL },
 	{ "limits", F_OBJ, 0, 0, 0, limit_fields },
 	{ NULL, 0, 0, 0, 0, NULL },
 };
@@ -97,7 +101,33 @@ config_defaults(struct config *c)
 		.room_msg_bytes = 16384,
 		.room_msgs_per_s = 50,
 		.room_burst = 100,
+		.drain_deadline_s = 300,
 	};
+}
+
+/* A list of numeric uids (names would need NSS at every reload; uids are
+ * what SO_PEERCRED reports). */
+static int
+apply_uids(struct config *c, json_t *v, const char *path, long max, char *err, size_t errlen)
+{
+	size_t i;
+	json_t *e;
+
+	if (!json_is_array(v) || json_array_size(v) > (size_t)max) {
+		snprintf(err, errlen, "\"%s\": must be a list of at most %ld uids", path, max);
+		return -1;
+	}
+	json_array_foreach(v, i, e) {
+		if (!json_is_integer(e) || json_integer_value(e) < 0 ||
+		    json_integer_value(e) >= 0xffffffffLL) {
+			snprintf(err, errlen, "\"%s[%zu]\": must be a uid (an integer from 0 to 4294967294)",
+			    path, i);
+			return -1;
+		}
+		c->control_uids[i] = (unsigned)json_integer_value(e);
+	}
+	c->ncontrol_uids = (int)json_array_size(v);
+	return 0;
 }
 
 static int
@@ -193,6 +223,10 @@ apply_fields(struct config *c, const struct field *fields, json_t *obj, const ch
 			if (apply_fields(c, f->sub, v, path, err, errlen) < 0)
 				return -1;
 			break;
+		case F_UID_LIST:
+			if (apply_uids(c, v, path, f->max, err, errlen) < 0)
+				return -1;
+			break;
 		}
 	}
 	return 0;
@@ -271,6 +305,11 @@ fields_to_json(const struct config *c, const struct field *fields)
 				json_array_append_new(v, json_string(addr_format(&c->udp[i], buf, sizeof(buf))));
 			break;
 		case F_OBJ: v = fields_to_json(c, f->sub); break;
+		case F_UID_LIST:
+			v = json_array();
+			for (int i = 0; i < c->ncontrol_uids; i++)
+				json_array_append_new(v, json_integer(c->control_uids[i]));
+			break;
 		}
 		json_object_set_new(o, f->key, v);
 	}

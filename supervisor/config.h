@@ -11,6 +11,7 @@
 
 #define CONFIG_MAX_UDP 8
 #define CONFIG_PATH_MAX 256
+#define CONFIG_MAX_UIDS 16          /* control_allow_uids entries */
 
 struct limits {
 	int max_workers;            /* live worker processes, pool included */
@@ -32,6 +33,7 @@ struct limits {
 	int room_msg_bytes;         /* largest chat message */
 	int room_msgs_per_s;        /* publish rate per connection */
 	int room_burst;
+	int drain_deadline_s;        /* drain: close what is left after this long */
 };
 
 struct config {
@@ -52,6 +54,10 @@ struct config {
 	int debug_hooks;                    /* allow test-only control commands */
 	char worker_wrapper[CONFIG_PATH_MAX];   /* test-only: e.g. valgrind (needs debug_hooks) */
 	int status_api;                     /* GET /v1/status on the HTTP listener */
+	int metrics_api;                    /* GET /metrics on the HTTP listener */
+	char control_group[64];             /* group owning the control socket; "" none */
+	int ncontrol_uids;                  /* further uids allowed on the control socket */
+	unsigned control_uids[CONFIG_MAX_UIDS];
 	struct limits limits;
 };
 

@@ -427,6 +427,28 @@ public_status(struct sup *s)
 	return out;
 }
 
+/* GET /metrics: the Prometheus text exposition (same as rtcctl metrics). */
+static void
+reply_metrics(struct sup *s, struct evhttp_request *req)
+{
+	size_t len;
+	char *text = metrics_render(s, &len);
+	struct evbuffer *b = evbuffer_new();
+
+	if (text == NULL || b == NULL || evbuffer_add(b, text, len) < 0) {
+		free(text);
+		if (b)
+			evbuffer_free(b);
+		reply_text(req, 500, "Internal Server Error", "out of memory");
+		return;
+	}
+	free(text);
+	evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type",
+	    "text/plain; version=0.0.4; charset=utf-8");
+	evhttp_send_reply(req, 200, "OK", b);
+	evbuffer_free(b);
+}
+
 static void
 on_request(struct evhttp_request *req, void *arg)
 {
@@ -463,6 +485,15 @@ on_request(struct evhttp_request *req, void *arg)
 		} else {
 			reply_json(req, public_status(s));
 		}
+		return;
+	}
+	if (strcmp(path, "/metrics") == 0) {
+		if (cmd != EVHTTP_REQ_GET && cmd != EVHTTP_REQ_HEAD)
+			reply_text(req, 405, "Method Not Allowed", "use GET");
+		else if (!s->cfg.metrics_api)
+			reply_text(req, 404, "Not Found", "metrics API disabled (config metrics_api)");
+		else
+			reply_metrics(s, req);
 		return;
 	}
 	if (strncmp(path, "/v1/session/", 12) == 0) {

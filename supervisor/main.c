@@ -19,6 +19,7 @@
 #include "common/cert.h"
 #include "config.h"
 #include "identity.h"
+#include "notify.h"
 #include "rooms.h"
 #include "sup.h"
 
@@ -231,10 +232,26 @@ exe_dir(char *out, size_t len)
 	return strlcpy_checked(out, dirname(exe), len);
 }
 
+/* An installed tree that was moved or staged (make install DESTDIR=D, run
+ * from D): rtcd in D/SBINDIR finds its worker in D/LIBEXECDIR and its web
+ * demo in D/DATADIR. Fills out with D + compiled_dir; -1 when rtcd does not
+ * run from such a tree. */
+static int
+staged_dir(const char *exedir, const char *compiled_dir, char *out, size_t len)
+{
+	size_t el = strlen(exedir), sl = strlen(RTCD_SBINDIR);
+
+	if (el <= sl || strcmp(exedir + el - sl, RTCD_SBINDIR) != 0)
+		return -1;
+	if ((size_t)snprintf(out, len, "%.*s%s", (int)(el - sl), exedir, compiled_dir) >= len)
+		return -1;
+	return 0;
+}
+
 static int
 find_worker(struct sup *s, char *err, size_t errlen)
 {
-	char dir[PATH_MAX], cand[3][PATH_MAX + 32];
+	char dir[PATH_MAX], staged[PATH_MAX], cand[4][PATH_MAX + 32];
 	int n = 0;
 
 	if (s->cfg.worker_path[0]) {
@@ -247,6 +264,8 @@ find_worker(struct sup *s, char *err, size_t errlen)
 	if (exe_dir(dir, sizeof(dir)) == 0) {
 		snprintf(cand[n++], sizeof(cand[0]), "%s/rtcd-worker", dir);
 		snprintf(cand[n++], sizeof(cand[0]), "%s/../worker/rtcd-worker", dir);
+		if (staged_dir(dir, RTCD_LIBEXECDIR, staged, sizeof(staged)) == 0)
+			snprintf(cand[n++], sizeof(cand[0]), "%s/rtcd-worker", staged);
 	}
 	snprintf(cand[n++], sizeof(cand[0]), "%s/rtcd-worker", RTCD_LIBEXECDIR);
 	for (int i = 0; i < n; i++) {
@@ -262,7 +281,7 @@ find_worker(struct sup *s, char *err, size_t errlen)
 static void
 find_web_root(struct sup *s)
 {
-	char dir[PATH_MAX], cand[3][PATH_MAX + 32], probe[sizeof(cand) + 16];
+	char dir[PATH_MAX], staged[PATH_MAX], cand[4][PATH_MAX + 32], probe[sizeof(cand) + 16];
 	int n = 0;
 
 	if (s->cfg.web_root[0]) {
@@ -273,6 +292,8 @@ find_web_root(struct sup *s)
 		snprintf(cand[n++], sizeof(cand[0]), "%s/../web-demo", dir);
 		if (strcmp(dir, RTCD_ABS_TOP_BUILDDIR "/supervisor") == 0)
 			snprintf(cand[n++], sizeof(cand[0]), "%s/web-demo", RTCD_ABS_TOP_SRCDIR);
+		if (staged_dir(dir, RTCD_DATADIR, staged, sizeof(staged)) == 0)
+			snprintf(cand[n++], sizeof(cand[0]), "%s/web-demo", staged);
 	}
 	snprintf(cand[n++], sizeof(cand[0]), "%s/web-demo", RTCD_DATADIR);
 	for (int i = 0; i < n; i++) {
@@ -397,15 +418,55 @@ on_stop_timer(evutil_socket_t fd, short ev, void *arg)
 	s->stop_deadline_ms = 0;   /* next tick exits */
 }
 
+/* Workers serving (or closing) a connection; killed pool workers that are
+ * not reaped yet do not count. */
+static int
+active_connections(const struct sup *s)
+{
+	const struct worker *w;
+	int n = 0;
+
+	TAILQ_FOREACH(w, &s->workers, all_link)
+		n += w->id != 0;
+	return n;
+}
+
+/* One line for the service manager (systemctl status) and rtcctl. */
+static void
+status_line(const struct sup *s, char *buf, size_t len)
+{
+	uint64_t now = now_ms();
+
+	if (s->stopping)
+		snprintf(buf, len, "stopping: closing %d connection(s)", active_connections(s));
+	else if (s->draining && s->drain_deadline_ms)
+		snprintf(buf, len, "draining: %d connection(s) left, closing them in %llu s",
+		    active_connections(s), (unsigned long long)(s->drain_deadline_ms > now ?
+		    (s->drain_deadline_ms - now + 999) / 1000 : 0));
+	else if (s->draining)
+		snprintf(buf, len, "draining: %d connection(s) left", active_connections(s));
+	else if (s->start_failures > 0)
+		snprintf(buf, len, "crash loop: workers failing at start (%d in a row); %d connection(s)",
+		    s->start_failures, active_connections(s));
+	else
+		snprintf(buf, len, "serving: %d connection(s), %d idle worker(s)",
+		    active_connections(s), s->nidle);
+}
+
 void
 sup_request_stop(struct sup *s, const char *why)
 {
 	struct timeval tv = { 5, 0 };
+	char st[128];
 
 	if (s->stopping)
 		return;
 	s->stopping = 1;
-	log_info("stopping (%s): closing %d connection(s)", why, s->nworkers - s->nidle - s->nspawning);
+	if (s->drain_timer)
+		evtimer_del(s->drain_timer);
+	log_info("stopping (%s): closing %d connection(s)", why, active_connections(s));
+	status_line(s, st, sizeof(st));
+	notify_stopping(st);
 	http_close(s);
 	workers_shutdown_all(s, 0);
 	s->stop_deadline_ms = now_ms() + 5000;
@@ -414,8 +475,46 @@ sup_request_stop(struct sup *s, const char *why)
 		event_base_loopexit(s->base, NULL);
 }
 
-int
-sup_reload(struct sup *s, char *err, size_t errlen)
+static void
+on_drain_deadline(evutil_socket_t fd, short ev, void *arg)
+{
+	struct sup *s = arg;
+
+	log_warn("drain deadline passed: closing the %d connection(s) left", active_connections(s));
+	sup_request_stop(s, "drain deadline");
+}
+
+void
+sup_drain(struct sup *s, int deadline_s)
+{
+	struct worker *w, *tmp;
+	char st[128];
+
+	if (s->stopping)
+		return;
+	s->draining = 1;
+	TAILQ_FOREACH_SAFE(w, &s->pool, pool_link, tmp)
+		workers_kill(w, "draining");
+	evtimer_del(s->drain_timer);
+	s->drain_deadline_ms = 0;
+	if (deadline_s > 0) {
+		struct timeval tv = { deadline_s, 0 };
+		s->drain_deadline_ms = now_ms() + (uint64_t)deadline_s * 1000;
+		evtimer_add(s->drain_timer, &tv);
+		log_info("draining: no new connections; exiting when the last of %d closes, "
+		    "closing what is left in %d s", active_connections(s), deadline_s);
+	} else {
+		log_info("draining: no new connections; exiting when the last of %d closes (no deadline)",
+		    active_connections(s));
+	}
+	status_line(s, st, sizeof(st));
+	notify_status(st);
+	if (s->nworkers == 0)
+		sup_request_stop(s, "drained");
+}
+
+static int
+reload_config(struct sup *s, char *err, size_t errlen)
 {
 	struct config c;
 
@@ -427,18 +526,36 @@ sup_reload(struct sup *s, char *err, size_t errlen)
 	    c.http_enabled != s->cfg.http_enabled || !addr_equal(&c.http, &s->cfg.http) ||
 	    strcmp(c.control, s->cfg.control) != 0 || strcmp(c.user, s->cfg.user) != 0 ||
 	    strcmp(c.worker_user, s->cfg.worker_user) != 0 ||
-	    strcmp(c.state_dir, s->cfg.state_dir) != 0)
-		log_warn("reload: listeners, paths and users only change on restart");
+	    strcmp(c.state_dir, s->cfg.state_dir) != 0 ||
+	    strcmp(c.control_group, s->cfg.control_group) != 0 ||
+	    c.ncontrol_uids != s->cfg.ncontrol_uids ||
+	    memcmp(c.control_uids, s->cfg.control_uids, sizeof(c.control_uids)) != 0)
+		log_warn("reload: listeners, paths, users and control socket access only change on restart");
 	s->cfg.limits = c.limits;
 	s->cfg.log_level = c.log_level;
 	s->cfg.syslog = c.syslog;
 	s->cfg.debug_hooks = c.debug_hooks;
 	s->cfg.status_api = c.status_api;
+	s->cfg.metrics_api = c.metrics_api;
 	log_set_level(c.log_level);
 	log_set_syslog(c.syslog);
-	log_info("reloaded: limits and log level (%s) applied", log_level_name(c.log_level));
+	log_info("reloaded: limits (rooms included) and log level (%s) applied",
+	    log_level_name(c.log_level));
 	workers_refill(s);
 	return 0;
+}
+
+int
+sup_reload(struct sup *s, char *err, size_t errlen)
+{
+	char st[128];
+	int r;
+
+	notify_reloading();
+	r = reload_config(s, err, errlen);
+	status_line(s, st, sizeof(st));
+	notify_ready(st);
+	return r;
 }
 
 static void
@@ -456,7 +573,12 @@ on_signal(evutil_socket_t sig, short ev, void *arg)
 static void
 on_sweep(evutil_socket_t fd, short ev, void *arg)
 {
-	router_sweep(arg, now_ms());
+	struct sup *s = arg;
+	char st[128];
+
+	router_sweep(s, now_ms());
+	status_line(s, st, sizeof(st));
+	notify_status(st);
 }
 
 int
@@ -496,6 +618,8 @@ main(int argc, char **argv)
 	log_set_syslog(s->cfg.syslog);
 	signal(SIGPIPE, SIG_IGN);
 	s->start_ms = now_ms();
+	metrics_init(&s->m);
+	(void)notify_open();
 	if (find_worker(s, err, sizeof(err)) < 0 || privdrop_resolve_worker_user(s, err, sizeof(err)) < 0) {
 		fprintf(stderr, "rtcd: %s\n", err);
 		return 2;
@@ -520,8 +644,10 @@ main(int argc, char **argv)
 	sig_int = evsignal_new(s->base, SIGINT, on_signal, s);
 	sig_hup = evsignal_new(s->base, SIGHUP, on_signal, s);
 	s->stop_timer = evtimer_new(s->base, on_stop_timer, s);
+	s->drain_timer = evtimer_new(s->base, on_drain_deadline, s);
 	s->sweep_timer = event_new(s->base, -1, EV_PERSIST, on_sweep, s);
 	if (!sig_term || !sig_int || !sig_hup || !s->stop_timer || !s->sweep_timer ||
+	    !s->drain_timer || metrics_start(s) < 0 ||
 	    evsignal_add(sig_term, NULL) < 0 || evsignal_add(sig_int, NULL) < 0 ||
 	    evsignal_add(sig_hup, NULL) < 0 || event_add(s->sweep_timer, &sec) < 0) {
 		log_error("cannot install signal handlers");
@@ -551,6 +677,10 @@ main(int argc, char **argv)
 			    addr_format(&s->http_bound, buf, sizeof(buf)));
 		snprintf(line + off, sizeof(line) - off, "; control %s", s->cfg.control);
 		log_info("rtcd %s ready (pid %d): %s", PACKAGE_VERSION, (int)getpid(), line);
+		log_info("worker binary %s; web demo %s", s->worker_path,
+		    s->web_root[0] ? s->web_root : "(none found)");
+		status_line(s, line, sizeof(line));
+		notify_ready(line);
 	}
 	event_base_dispatch(s->base);
 
@@ -566,7 +696,10 @@ main(int argc, char **argv)
 	event_free(sig_int);
 	event_free(sig_hup);
 	event_free(s->stop_timer);
+	event_free(s->drain_timer);
 	event_free(s->sweep_timer);
+	metrics_stop(s);
+	notify_close();
 	event_base_free(s->base);
 	return 0;
 }

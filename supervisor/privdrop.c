@@ -95,6 +95,22 @@ keep_caps(int types)
 	return 0;
 }
 
+/* Did a parent (systemd's CapabilityBoundingSet=) already shrink the
+ * bounding set to what rtcd keeps? Then nothing is left to drop, and
+ * dropping would need CAP_SETPCAP, which such a parent took away. */
+static int
+bounding_already_reduced(void)
+{
+	for (int c = 0; c < 64; c++) {
+		int keep = 0;
+		for (size_t i = 0; i < sizeof(kept_caps) / sizeof(kept_caps[0]); i++)
+			keep |= kept_caps[i] == c;
+		if (!keep && prctl(PR_CAPBSET_READ, (unsigned long)c, 0, 0, 0) > 0)
+			return 0;
+	}
+	return 1;
+}
+
 int
 privdrop_supervisor(struct sup *s, char *err, size_t errlen)
 {
@@ -125,7 +141,8 @@ privdrop_supervisor(struct sup *s, char *err, size_t errlen)
 	}
 	capng_clear(CAPNG_SELECT_ALL);
 	if (keep_caps(CAPNG_EFFECTIVE | CAPNG_PERMITTED | CAPNG_INHERITABLE | CAPNG_BOUNDING_SET) < 0 ||
-	    capng_change_id((int)pw->pw_uid, (int)pw->pw_gid, CAPNG_DROP_SUPP_GRP | CAPNG_CLEAR_BOUNDING) < 0) {
+	    capng_change_id((int)pw->pw_uid, (int)pw->pw_gid, CAPNG_DROP_SUPP_GRP |
+	    (bounding_already_reduced() ? 0 : CAPNG_CLEAR_BOUNDING)) < 0) {
 		snprintf(err, errlen, "cannot switch to user '%s' keeping capabilities", s->cfg.user);
 		return -1;
 	}

@@ -358,3 +358,9 @@ rooms_list(struct sup *s)
 	htab_foreach(rooms, list_one, &c);
 	return c.a;
 }
+
+const char *
+rooms_name(const struct room *r)
+{
+	return r->name;
+}

@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct room;
 struct sup;
 struct worker;
 
@@ -26,5 +27,7 @@ int rooms_publish(struct sup *s, struct worker *w, const char *room, const uint8
 void rooms_leave_all(struct sup *s, struct worker *w);
 int rooms_valid_name(const char *room);
 json_t *rooms_list(struct sup *s);
+/* The name of a room a worker holds (struct worker.rooms[]). */
+const char *rooms_name(const struct room *r);
 
 #endif

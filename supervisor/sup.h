@@ -12,6 +12,7 @@
 #include "common/addr.h"
 #include "common/wire.h"
 #include "config.h"
+#include "metrics.h"
 
 #ifndef TAILQ_FOREACH_SAFE
 #define TAILQ_FOREACH_SAFE(var, head, field, tvar) \
@@ -131,6 +132,7 @@ struct sup {
 	char peer_id[64];
 	uint8_t cert_fp[32];
 	struct counters c;
+	struct metrics m;
 	uint64_t start_ms;
 	uid_t worker_uid;
 	gid_t worker_gid;
@@ -154,6 +156,8 @@ struct sup {
 	int npending_offers;
 	/* lifecycle */
 	int draining;
+	uint64_t drain_deadline_ms;      /* 0: no deadline */
+	struct event *drain_timer;
 	int stopping;
 	uint64_t stop_deadline_ms;
 	struct event *stop_timer;
@@ -211,6 +215,8 @@ void workers_set_state(struct worker *w, enum wstate st);
 void workers_arm_timer(struct worker *w, uint64_t ms);
 int workers_send(struct worker *w, const struct wire_msg *m);
 const char *wstate_name(enum wstate st);
+/* "conn ID (remote)" for log lines; "worker pid N" before assignment. */
+const char *workers_label(const struct worker *w, char *buf, size_t len);
 void workers_free_all(struct sup *s);
 
 /* wchan.c: messages from workers */
@@ -237,5 +243,8 @@ int privdrop_supervisor(struct sup *s, char *err, size_t errlen);
 /* main.c */
 void sup_request_stop(struct sup *s, const char *why);
 int sup_reload(struct sup *s, char *err, size_t errlen);
+/* Stop taking connections; exit when the last closes or, when deadline_s is
+ * not 0, close what is left after deadline_s seconds. */
+void sup_drain(struct sup *s, int deadline_s);
 
 #endif

@@ -49,6 +49,7 @@ on_log(struct worker *w, const struct wire_msg *m)
 {
 	uint64_t now = now_ms();
 	uint64_t add = (now - w->log_refill_ms) * LOG_RATE_PER_S / 1000;
+	char label[96];
 
 	if (add > 0) {
 		w->log_tokens = (uint32_t)MIN((uint64_t)LOG_BURST, w->log_tokens + add);
@@ -61,10 +62,7 @@ on_log(struct worker *w, const struct wire_msg *m)
 	w->log_tokens--;
 	if (m->u.text.code > LOG_LVL_DEBUG)
 		return;
-	if (w->id)
-		log_msg(m->u.text.code, "conn %u: %s", w->id, m->u.text.text);
-	else
-		log_msg(m->u.text.code, "worker pid %d: %s", (int)w->pid, m->u.text.text);
+	log_msg(m->u.text.code, "%s: %s", workers_label(w, label, sizeof(label)), m->u.text.text);
 }
 
 static void
@@ -104,8 +102,10 @@ on_state(struct worker *w, const struct wire_msg *m)
 static void
 on_bye(struct worker *w, const struct wire_msg *m)
 {
+	char label[96];
+
 	(void)strlcpy_checked(w->close_reason, m->u.text.text, sizeof(w->close_reason));
-	log_info("conn %u: closed: %s", w->id, m->u.text.text);
+	log_info("%s: closed: %s", workers_label(w, label, sizeof(label)), m->u.text.text);
 	/* Nothing may reach or leave a worker after its BYE: free its tuples
 	 * now so a returning peer (same address) gets a fresh connection. */
 	router_forget_worker(w->sup, w);
@@ -203,8 +203,10 @@ dispatch(struct worker *w, const uint8_t *buf, size_t n)
 		    m.type == WIRE_ROOM_LEAVE ? rooms_leave(s, w, m.u.room, &refusal) :
 		    rooms_publish(s, w, m.u.room, m.data, m.data_len, m.gossip, m.gossip_len, &refusal);
 		if (r < 0) {
+			char label[96];
 			s->c.room_refused++;
-			log_debug("conn %u: room %s: %s", w->id, m.u.room, refusal);
+			log_debug("%s: room %s: %s", workers_label(w, label, sizeof(label)), m.u.room,
+			    refusal);
 		}
 		break;
 	}

@@ -27,6 +27,7 @@
 #define BACKOFF_MIN_MS 100
 #define BACKOFF_MAX_MS 30000
 #define CHAN_BUF (1024 * 1024)
+#define DRAIN_ROUNDS 64          /* wchan_on_read calls for a dead worker's backlog */
 
 static struct event *sigchld_ev;
 
@@ -35,6 +36,22 @@ wstate_name(enum wstate st)
 {
 	static const char *n[] = { "spawned", "idle", "handshake", "connected", "closing" };
 	return (unsigned)st < ARRAY_LEN(n) ? n[st] : "?";
+}
+
+const char *
+workers_label(const struct worker *w, char *buf, size_t len)
+{
+	char a[ADDR_STRLEN];
+	const struct addr *r = w->remote.family ? &w->remote :
+	    w->first_remote_ip.family ? &w->first_remote_ip : NULL;
+
+	if (w->id == 0)
+		snprintf(buf, len, "worker pid %d", (int)w->pid);
+	else if (r)
+		snprintf(buf, len, "conn %u (%s)", w->id, addr_format(r, a, sizeof(a)));
+	else
+		snprintf(buf, len, "conn %u", w->id);
+	return buf;
 }
 
 static void on_timer(evutil_socket_t fd, short ev, void *arg);
@@ -83,6 +100,7 @@ workers_set_state(struct worker *w, enum wstate st)
 	case WS_CONNECTED:
 		w->connected_ms = now_ms();
 		evtimer_del(w->timer);
+		metrics_handshake(s, 1, w->connected_ms - w->assigned_ms);
 		break;
 	case WS_CLOSING:
 		workers_arm_timer(w, CLOSING_DEADLINE_MS);
@@ -346,11 +364,14 @@ void
 workers_kill(struct worker *w, const char *why)
 {
 	struct sup *s = w->sup;
+	char label[96];
 
 	if (w->kill_sent || w->reaped)
 		return;
+	metrics_worker_killed(s, why);
 	if (w->id)
-		log_warn("conn %u: killing worker pid %d: %s", w->id, (int)w->pid, why);
+		log_warn("%s: killing worker pid %d: %s", workers_label(w, label, sizeof(label)),
+		    (int)w->pid, why);
 	else
 		log_debug("killing idle worker pid %d: %s", (int)w->pid, why);
 	(void)strlcpy_checked(w->close_reason, why, sizeof(w->close_reason));
@@ -445,12 +466,20 @@ reaped(struct sup *s, struct worker *w, int status)
 	/* Died before READY, or crashed while idle in the pool: the worker
 	 * itself is broken (bad binary, missing user, sandbox failure). */
 	int start_fail = !w->was_ready || (w->id == 0 && crashed);
+	char label[96];
 
 	w->reaped = 1;
+	workers_label(w, label, sizeof(label));
+	if (w->id != 0 && w->connected_ms == 0)
+		metrics_handshake(s, 0, 0);
 	if (crashed) {
 		s->c.workers_crashed++;
-		log_error("conn %u: worker pid %d died from signal %d%s; other connections are unaffected",
-		    w->id, (int)w->pid, sig, signal_note(sig));
+		metrics_worker_crashed(s, sig);
+		if (w->id)
+			log_error("%s: worker pid %d died from signal %d%s; other connections are unaffected",
+			    label, (int)w->pid, sig, signal_note(sig));
+		else
+			log_error("%s died from signal %d%s", label, sig, signal_note(sig));
 		if (w->id != 0) {
 			/* A source that crashes workers pays for it (cf. OpenSSH
 			 * PerSourcePenalties): its new-flow budget is emptied. */
@@ -464,7 +493,7 @@ reaped(struct sup *s, struct worker *w, int status)
 			log_error("worker pid %d exited with status %d before it was ready (see its log above)",
 			    (int)w->pid, WEXITSTATUS(status));
 		else
-			log_debug("conn %u: worker pid %d exited (%d)", w->id, (int)w->pid, WEXITSTATUS(status));
+			log_debug("%s: worker pid %d exited (%d)", label, (int)w->pid, WEXITSTATUS(status));
 	}
 	if (start_fail && !s->stopping) {
 		uint64_t delay = BACKOFF_MIN_MS;
@@ -475,10 +504,22 @@ reaped(struct sup *s, struct worker *w, int status)
 		if (delay > BACKOFF_MAX_MS)
 			delay = BACKOFF_MAX_MS;
 		s->backoff_until_ms = now_ms() + delay;
-		log_warn("workers are failing at start (%d in a row): next spawn in %llu ms",
-		    s->start_failures, (unsigned long long)delay);
+		log_warn("crash loop: workers (%s) are failing at start, %d in a row: backing off, "
+		    "next spawn in %llu ms; connections are refused until a worker starts",
+		    s->worker_path, s->start_failures, (unsigned long long)delay);
 	}
 	destroy(s, w);
+}
+
+/* A worker that exited may have left its last messages unread (its goodbye
+ * datagrams: SCTP ABORT, DTLS close_notify; its BYE): SIGCHLD and the
+ * channel's readability arrive in one loop iteration in either order. Read
+ * them before the worker is destroyed, so its peer still hears goodbye. */
+static void
+drain_channel(struct worker *w)
+{
+	for (int i = 0; i < DRAIN_ROUNDS && !w->eof && w->ev != NULL; i++)
+		wchan_on_read(w->fd, EV_READ, w);
 }
 
 static void
@@ -493,8 +534,11 @@ on_sigchld(evutil_socket_t fd, short ev, void *arg)
 		TAILQ_FOREACH(w, &s->workers, all_link)
 			if (w->pid == pid)
 				break;
-		if (w)
+		if (w) {
+			w->reaped = 1;   /* its pid may be reused now: never signal it again */
+			drain_channel(w);
 			reaped(s, w, status);
+		}
 	}
 	workers_refill(s);
 	if (s->stopping && s->nworkers == 0)

@@ -20,7 +20,9 @@ export async function createNode() {
     // The default browser gater refuses private and loopback addresses.
     connectionGater: { denyDialMultiaddr: () => false },
     services: {
-      ping: ping(),
+      // A finished ping stream may still be closing when the next ping
+      // starts (js-libp2p counts it until both sides end): allow a few.
+      ping: ping({ maxOutboundStreams: 4 }),
       identify: identify(),
       // rtcd routes the room topics for the browsers connected to it.
       pubsub: gossipsub({ emitSelf: false, floodPublish: true, globalSignaturePolicy: 'StrictSign' }),

@@ -139,13 +139,22 @@ sandbox_enter(const struct sandbox_cfg *cfg, char *err, size_t errlen, char *ski
 			snprintf(err, errlen, "refusing to run a worker as root");
 			return -1;
 		}
+		/* Under --user the worker starts as a non-root uid holding
+		 * capabilities (ambient, from the supervisor). capset only
+		 * reaches the calling thread, so usrsctp's iterator thread
+		 * would keep them. Passing through uid 0 makes the kernel clear
+		 * every thread's capabilities when glibc moves all threads to
+		 * the worker uid just below. */
+		if (getuid() != 0 && setresuid(0, 0, 0) < 0) {
+			snprintf(err, errlen, "setresuid 0 (to shed capabilities): %s", strerror(errno));
+			return -1;
+		}
 		if (setgroups(1, &g) < 0 || setresgid(g, g, g) < 0 || setresuid(cfg->uid, cfg->uid, cfg->uid) < 0) {
 			snprintf(err, errlen, "dropping to uid %u gid %u: %s", (unsigned)cfg->uid,
 			    (unsigned)cfg->gid, strerror(errno));
 			return -1;
 		}
-		if (getresuid(&r, &e, &s) < 0 || r != cfg->uid || e != cfg->uid || s != cfg->uid ||
-		    setuid(0) == 0) {
+		if (getresuid(&r, &e, &s) < 0 || r != cfg->uid || e != cfg->uid || s != cfg->uid) {
 			snprintf(err, errlen, "uid drop did not stick");
 			return -1;
 		}
@@ -162,6 +171,13 @@ sandbox_enter(const struct sandbox_cfg *cfg, char *err, size_t errlen, char *ski
 	capng_get_caps_process();
 	if (capng_have_capabilities(CAPNG_SELECT_CAPS) != CAPNG_NONE) {
 		snprintf(err, errlen, "capabilities remain after the drop");
+		return -1;
+	}
+	/* Checked last, once every capability is gone. glibc runs setuid in
+	 * every thread and aborts if they disagree, so a thread still holding
+	 * CAP_SETUID kills the worker here rather than going unnoticed. */
+	if (root && setuid(0) == 0) {
+		snprintf(err, errlen, "uid drop did not stick: setuid(0) succeeded");
 		return -1;
 	}
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 || prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) {

@@ -60,7 +60,7 @@ class Daemon:
     """One rtcd process with its own temp dir, config and control socket."""
 
     def __init__(self, config=None, args=(), udp=("127.0.0.1:0", "[::1]:0"), http="127.0.0.1:0",
-                 wrapper=()):
+                 rtcd=RTCD, env=None, prefix=()):
         self.dir = tempfile.mkdtemp(prefix="rtcd-test-")
         self.control_path = os.path.join(self.dir, "control.sock")
         cfg = {
@@ -83,15 +83,18 @@ class Daemon:
             json.dump(cfg, f)
         self.log_path = os.path.join(self.dir, "rtcd.log")
         self.args = list(args)
-        self.wrapper = list(wrapper)   # e.g. valgrind: runs the supervisor under it
+        self.rtcd = rtcd              # e.g. an installed copy
+        self.env = env                # extra environment (NOTIFY_SOCKET, ...)
+        self.prefix = list(prefix)    # a wrapper command (setpriv ...)
         self.proc = None
 
     def start(self, wait_idle=True):
         self.logf = open(self.log_path, "wb")
-        self.proc = subprocess.Popen(self.wrapper + [RTCD, "-c", self.config_path] + self.args,
-                                    stdout=self.logf, stderr=subprocess.STDOUT)
+        self.proc = subprocess.Popen(self.prefix + [self.rtcd, "-c", self.config_path] + self.args,
+                                    stdout=self.logf, stderr=subprocess.STDOUT,
+                                    env=dict(os.environ, **self.env) if self.env else None)
         wait_for(lambda: self.proc.poll() is not None or "ready (pid" in self.log(),
-                 timeout=60 if self.wrapper else 15, what="rtcd ready")
+                 timeout=60 if self.prefix else 15, what="rtcd ready")
         if self.proc.poll() is not None:
             fail("rtcd exited with %s:\n%s" % (self.proc.returncode, self.log()))
         self.status_json = self.status()

@@ -5,11 +5,12 @@ SIGTERM exiting promptly."""
 import http.client
 import json
 import os
+import re
 import signal
 import subprocess
 import time
 
-from rtcdtest import (RTCD, RTCCTL, Daemon, StunClient, expect_success, fail, log, main,
+from rtcdtest import (RTCD, RTCCTL, SRC, Daemon, StunClient, expect_success, fail, log, main,
                       wait_for)
 
 
@@ -25,6 +26,10 @@ def test_config_errors_exit_2_and_start_nothing():
         ({"udp": "127.0.0.1:0"}, '"udp"'),
         ({"log_level": "chatty"}, '"log_level"'),
         ({"limits": {"pool_size": -1}}, '"limits.pool_size"'),
+        ({"control_allow_uids": [-5]}, '"control_allow_uids[0]"'),
+        ({"control_allow_uids": "root"}, '"control_allow_uids"'),
+        ({"metrics_api": "yes"}, '"metrics_api"'),
+        ({"limits": {"drain_deadline_s": 10 ** 9}}, '"limits.drain_deadline_s"'),
     ]
     for cfg, needle in cases:
         path = os.path.join(d.dir, "bad.conf")
@@ -61,6 +66,31 @@ def test_check_config_prints_effective_config():
     eff = json.loads(out)
     if eff["udp"] != ["127.0.0.1:9555"] or eff["limits"]["pool_size"] != 2 or eff["http"] != "127.0.0.1:0":
         fail("effective config wrong: %r" % eff)
+
+
+def test_every_key_documented():
+    """--check-config prints every key; rtcd.conf(5) must describe each."""
+    d = Daemon(config={"control_allow_uids": [4242], "metrics_api": True,
+                       "limits": {"drain_deadline_s": 60}})
+    code, out = run(["-c", d.config_path, "--check-config"])
+    if code != 0:
+        fail("--check-config exit %d: %s" % (code, out))
+    eff = json.loads(out)
+    if eff["control_allow_uids"] != [4242] or eff["metrics_api"] is not True or \
+            eff["limits"]["drain_deadline_s"] != 60 or eff["control_group"] != "":
+        fail("new keys not in the effective config: %r" % eff)
+    keys = [k for k in eff if k != "limits"] + list(eff["limits"])
+    page = open(os.path.join(SRC, "man", "rtcd.conf.5")).read()
+    missing = [k for k in keys if not re.search(r"^\.BR? %s\b" % re.escape(k), page, re.M) and
+               not re.search(r'^\.BR? .*"?, "? %s\b' % re.escape(k), page, re.M)]
+    if missing:
+        fail("keys not documented in rtcd.conf(5): %s" % missing)
+    example = json.load(open(os.path.join(SRC, "etc", "rtcd.conf.example")))
+    if sorted(example) != sorted(eff.keys() - {"control", "chroot_dir", "user", "worker_path",
+                                                "web_root", "debug_hooks", "worker_wrapper"}) or \
+            sorted(example["limits"]) != sorted(eff["limits"]):
+        fail("etc/rtcd.conf.example and the effective config differ: %s, limits %s" % (
+            sorted(set(eff) ^ set(example)), sorted(set(eff["limits"]) ^ set(example["limits"]))))
 
 
 def http_get(addr, path):
@@ -182,5 +212,6 @@ def test_drain_and_sigterm():
 
 if __name__ == "__main__":
     main([test_config_errors_exit_2_and_start_nothing, test_check_config_prints_effective_config,
+          test_every_key_documented,
           test_http_serves_web_demo_safely, test_rtcctl_cli, test_sighup_reload_keeps_connections,
           test_drain_and_sigterm])

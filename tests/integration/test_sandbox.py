@@ -17,34 +17,68 @@ def proc_status(pid):
     return out
 
 
+def check_workers_sandboxed(d, sup):
+    chroot = os.path.realpath(os.path.join(d.config["run_dir"], "empty"))
+    for w in d.workers():
+        st = proc_status(w["pid"])
+        uids = st["Uid"].split()
+        if len(set(uids)) != 1 or uids[0] == "0" or uids[0] == sup["Uid"].split()[0]:
+            fail("worker uids %s (supervisor %s)" % (uids, sup["Uid"]))
+        if pwd.getpwuid(int(uids[0])).pw_name != "rtcd-worker":
+            fail("worker does not run as rtcd-worker")
+        if st["NoNewPrivs"] != "1" or st["Seccomp"] != "2":
+            fail("NoNewPrivs %s Seccomp %s" % (st["NoNewPrivs"], st["Seccomp"]))
+        root = os.readlink("/proc/%d/root" % w["pid"])
+        if root != chroot or os.listdir(root):
+            fail("worker root is %s, expected the empty %s" % (root, chroot))
+        # every thread (usrsctp's iterator too) is filtered and holds no
+        # capability: capset reaches only the thread that calls it
+        for tid in os.listdir("/proc/%d/task" % w["pid"]):
+            ts = proc_status_path("/proc/%d/task/%s/status" % (w["pid"], tid))
+            if ts["Seccomp"] != "2":
+                fail("thread %s of worker %d runs unfiltered" % (tid, w["pid"]))
+            for k in ("CapEff", "CapPrm", "CapAmb"):
+                if int(ts[k], 16):
+                    fail("thread %s of worker %d keeps %s %s" % (tid, w["pid"], k, ts[k]))
+
+
+def proc_status_path(path):
+    out = {}
+    with open(path) as f:
+        for line in f:
+            k, _, v = line.partition(":")
+            out[k] = v.strip()
+    return out
+
+
 def test_live_worker_is_sandboxed():
     with Daemon() as d:
         sup = proc_status(d.proc.pid)
-        chroot = os.path.realpath(os.path.join(d.config["run_dir"], "empty"))
-        for w in d.workers():
-            st = proc_status(w["pid"])
-            uids = st["Uid"].split()
-            if len(set(uids)) != 1 or uids[0] == "0" or uids[0] == sup["Uid"].split()[0]:
-                fail("worker uids %s (supervisor %s)" % (uids, sup["Uid"]))
-            if pwd.getpwuid(int(uids[0])).pw_name != "rtcd-worker":
-                fail("worker does not run as rtcd-worker")
-            if st["NoNewPrivs"] != "1" or st["Seccomp"] != "2":
-                fail("NoNewPrivs %s Seccomp %s" % (st["NoNewPrivs"], st["Seccomp"]))
-            if int(st["CapEff"], 16) or int(st["CapPrm"], 16):
-                fail("worker keeps capabilities %s" % st["CapEff"])
-            root = os.readlink("/proc/%d/root" % w["pid"])
-            if root != chroot or os.listdir(root):
-                fail("worker root is %s, expected the empty %s" % (root, chroot))
-            # every thread (usrsctp's iterator too) is filtered
-            for tid in os.listdir("/proc/%d/task" % w["pid"]):
-                with open("/proc/%d/task/%s/status" % (w["pid"], tid)) as f:
-                    if "Seccomp:\t2" not in f.read():
-                        fail("thread %s of worker %d runs unfiltered" % (tid, w["pid"]))
+        check_workers_sandboxed(d, sup)
         # the supervisor kept only its small capability set
         cap = int(sup["CapBnd"], 16)
         if cap & ~((1 << 6) | (1 << 7) | (1 << 18) | (1 << 5) | (1 << 10)):
             fail("supervisor bounding set too wide: %s" % sup["CapBnd"])
         log("checked %d workers" % len(d.workers()))
+        d.stop()
+
+
+def test_user_mode_workers_are_sandboxed():
+    """--user: the supervisor runs as an unprivileged user with ambient
+    capabilities; its workers must still start and end up as sandboxed as
+    under a root supervisor (every thread without capabilities)."""
+    d = Daemon(args=("--user", "nobody"))
+    os.chmod(d.dir, 0o755)      # the unprivileged workers must reach run/empty
+    with d:
+        sup = proc_status(d.proc.pid)
+        if sup["Uid"].split()[0] != str(pwd.getpwnam("nobody").pw_uid):
+            fail("supervisor uids %s, expected nobody" % sup["Uid"])
+        if d.status()["workers"]["crashed_total"]:
+            fail("workers crashed under --user: %r" % d.status()["workers"])
+        check_workers_sandboxed(d, sup)
+        c = StunClient(d.udp[0])           # a worker answers: the path works
+        expect_success(c.check(), c)
+        log("--user nobody: %d workers sandboxed" % len(d.workers()))
         d.stop()
 
 
@@ -73,4 +107,5 @@ def test_forbidden_syscall_kills_only_that_worker():
 
 
 if __name__ == "__main__":
-    main([test_live_worker_is_sandboxed, test_forbidden_syscall_kills_only_that_worker])
+    main([test_live_worker_is_sandboxed, test_user_mode_workers_are_sandboxed,
+          test_forbidden_syscall_kills_only_that_worker])

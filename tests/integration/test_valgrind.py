@@ -29,7 +29,7 @@ def test_memcheck_supervisor_and_worker():
         fail("valgrind is not installed (scripts/install-deps.sh installs it)")
     cfg = {"debug_hooks": True, "worker_wrapper": " ".join(VG),
            "limits": {"pool_size": 1, "handshake_timeout_s": 60}}
-    with Daemon(config=cfg, wrapper=VG, udp=("127.0.0.1:0",)) as d:
+    with Daemon(config=cfg, prefix=VG, udp=("127.0.0.1:0",)) as d:
         async def run():
             p = await Peer(d.http).connect(timeout=60)
             for i in range(20):

@@ -89,6 +89,39 @@ START_TEST(errors_name_the_key)
 }
 END_TEST
 
+START_TEST(operations_keys)
+{
+	struct config c;
+	char err[256];
+
+	config_defaults(&c);
+	ck_assert_int_eq(c.metrics_api, 0);
+	ck_assert_int_eq(c.ncontrol_uids, 0);
+	ck_assert_str_eq(c.control_group, "");
+	ck_assert_int_eq(c.limits.drain_deadline_s, 300);
+	ck_assert_int_eq(apply(&c, "{\"metrics_api\": true, \"control_group\": \"rtcd\","
+	    "\"control_allow_uids\": [1000, 0, 4294967294], \"limits\": {\"drain_deadline_s\": 0}}",
+	    err, sizeof(err)), 0);
+	ck_assert_int_eq(c.metrics_api, 1);
+	ck_assert_str_eq(c.control_group, "rtcd");
+	ck_assert_int_eq(c.ncontrol_uids, 3);
+	ck_assert_uint_eq(c.control_uids[0], 1000);
+	ck_assert_uint_eq(c.control_uids[2], 4294967294u);
+	ck_assert_int_eq(c.limits.drain_deadline_s, 0);
+	ck_assert_int_eq(apply(&c, "{\"control_allow_uids\": []}", err, sizeof(err)), 0);
+	ck_assert_int_eq(c.ncontrol_uids, 0);
+	expect_error("{\"control_allow_uids\": [-1]}", "\"control_allow_uids[0]\"");
+	expect_error("{\"control_allow_uids\": [1, 4294967295]}", "\"control_allow_uids[1]\"");
+	expect_error("{\"control_allow_uids\": [\"root\"]}", "must be a uid");
+	expect_error("{\"control_allow_uids\": 0}", "\"control_allow_uids\": must be a list");
+	expect_error("{\"control_allow_uids\": [1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17]}",
+	    "at most 16");
+	expect_error("{\"metrics_api\": 1}", "\"metrics_api\": must be true or false");
+	expect_error("{\"limits\": {\"drain_deadline_s\": -1}}", "\"limits.drain_deadline_s\"");
+	expect_error("{\"control_group\": 5}", "\"control_group\"");
+}
+END_TEST
+
 START_TEST(file_errors)
 {
 	struct config c;
@@ -113,8 +146,8 @@ START_TEST(effective_config_round_trips)
 	json_t *j;
 
 	config_defaults(&c);
-	ck_assert_int_eq(apply(&c, "{\"udp\": [\"[::1]:9100\"], \"limits\": {\"pool_size\": 7}}",
-	    err, sizeof(err)), 0);
+	ck_assert_int_eq(apply(&c, "{\"udp\": [\"[::1]:9100\"], \"limits\": {\"pool_size\": 7},"
+	    "\"control_allow_uids\": [42], \"metrics_api\": true}", err, sizeof(err)), 0);
 	config_finish(&c);
 	j = config_to_json(&c);
 	config_defaults(&d);
@@ -134,6 +167,7 @@ main(void)
 	tcase_add_test(tc, embedded_defaults);
 	tcase_add_test(tc, valid_file);
 	tcase_add_test(tc, errors_name_the_key);
+	tcase_add_test(tc, operations_keys);
 	tcase_add_test(tc, file_errors);
 	tcase_add_test(tc, effective_config_round_trips);
 	suite_add_tcase(s, tc);

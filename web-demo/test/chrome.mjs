@@ -165,7 +165,8 @@ const scenarios = {
       for (let i = 0; i < 20; i++) rtts.push(await s.ping());
       const id = await s.identify();
       const streams = await s.streams(50);
-      return { rtts, id, streams, setupMs: s.setupMs, remotePeer: s.remotePeer };
+      return { rtts, id, streams, setupMs: s.setupMs, remotePeer: s.remotePeer,
+               localPeer: s.node.peerId.toString() };
     });
     check(r.rtts.length === 20, 'pings missing');
     check(r.id.agent && r.id.agent.startsWith('rtcd/'), `identify agent ${r.id.agent}`);

@@ -14,11 +14,16 @@
 #include "worker/p2p/identify.h"
 #include "worker/p2p/multistream.h"
 #include "worker/p2p/noise.h"
+#include "worker/p2p/perf.h"
 #include "worker/p2p/webrtc_msg.h"
 
 #define MAX_STREAMS 256
+/* perf download pacing: hand SCTP more bytes only while our own queue holds
+ * less than this, so a request for gigabytes costs no memory. */
+#define PERF_QUEUE_LOW (64 * 1024)
+#define PERF_CHUNK (64 * 1024)
 
-enum proto { PROTO_NEGOTIATING = 0, PROTO_PING, PROTO_IDENTIFY, PROTO_GOSSIP_IN,
+enum proto { PROTO_NEGOTIATING = 0, PROTO_PING, PROTO_IDENTIFY, PROTO_PERF, PROTO_GOSSIP_IN,
 	PROTO_GOSSIP_OUT_NEGOTIATING, PROTO_GOSSIP_OUT, PROTO_DEAD };
 
 struct stream {
@@ -30,6 +35,7 @@ struct stream {
 	struct mss_dialer dialer;          /* our outbound gossip stream */
 	int proposal;                      /* index into gossip_protocols */
 	enum proto proto;
+	struct perf perf;
 	uint8_t *early;                   /* bytes received before Noise completed */
 	size_t early_len;
 };
@@ -54,7 +60,7 @@ struct p2p_session {
 	struct p2p_stats st;
 };
 
-static const char *const protocols[] = { P2P_PING, P2P_IDENTIFY, "/meshsub/1.2.0",
+static const char *const protocols[] = { P2P_PING, P2P_IDENTIFY, PERF_PROTOCOL, "/meshsub/1.2.0",
 	"/meshsub/1.1.0", "/meshsub/1.0.0", "/floodsub/1.0.0" };
 static const char *const gossip_protocols[] = { "/meshsub/1.2.0", "/meshsub/1.1.0",
 	"/meshsub/1.0.0", "/floodsub/1.0.0" };
@@ -112,7 +118,7 @@ stream_of(struct dc_channel *ch)
 }
 
 static void stream_apply(struct p2p_session *s, struct stream *ps, unsigned acts);
-static void stream_write(struct p2p_session *s, struct stream *ps, const uint8_t *p, size_t n);
+static int stream_write(struct p2p_session *s, struct stream *ps, const uint8_t *p, size_t n);
 static struct stream *stream_new(struct p2p_session *s, struct dc_channel *ch);
 static void stream_reset(struct p2p_session *s, struct stream *ps);
 
@@ -202,13 +208,17 @@ stream_event(struct p2p_session *s, struct stream *ps, enum p2p_stream_ev ev)
 	stream_apply(s, ps, p2p_stream_event(&ps->st, ev, s->now));
 }
 
-static void
+/* 0 when the bytes went out (or were queued), -1 when our write side is
+ * closed (the peer asked us to stop sending, or we finished). */
+static int
 stream_write(struct p2p_session *s, struct stream *ps, const uint8_t *p, size_t n)
 {
 	unsigned acts = p2p_stream_event(&ps->st, P2P_EV_LOCAL_WRITE, s->now);
 
-	if (acts & P2P_ACT_WRITE_OK)
-		send_data(s, ps->ch, p, n);
+	if (!(acts & P2P_ACT_WRITE_OK))
+		return -1;
+	send_data(s, ps->ch, p, n);
+	return 0;
 }
 
 static void
@@ -235,6 +245,9 @@ on_selected(struct p2p_session *s, struct stream *ps, const char *proto)
 	if (strcmp(proto, P2P_PING) == 0) {
 		ps->proto = PROTO_PING;
 		s->st.pings++;
+	} else if (strcmp(proto, PERF_PROTOCOL) == 0) {
+		ps->proto = PROTO_PERF;
+		perf_init(&ps->perf);
 	} else if (strcmp(proto, P2P_IDENTIFY) == 0) {
 		struct identify_msg m;
 		uint8_t addrs[P2P_MAX_LISTEN][128], obs[64], out[IDENTIFY_MAX_MSG + 16];
@@ -344,12 +357,48 @@ stream_bytes(struct p2p_session *s, struct stream *ps, const uint8_t *p, size_t 
 	case PROTO_PING:
 		stream_write(s, ps, p, n);   /* echo: 32 bytes in, the same 32 out */
 		break;
+	case PROTO_PERF:
+		perf_input(&ps->perf, p, n);
+		break;
 	case PROTO_GOSSIP_IN:
 		if (s->gossip && gossip_input(s->gossip, p, n, wall_ms()) < 0)
 			stream_reset(s, ps);
 		break;
 	default:
 		break;                       /* identify, our gossip stream: nothing to read */
+	}
+}
+
+/* Feed perf downloads while our send queue is short. A write can close the
+ * stream under us (the channel goes away), so each stream is looked up
+ * again by index after writing. */
+static void
+perf_pump(struct p2p_session *s)
+{
+	static const uint8_t zeros[PERF_CHUNK];
+
+	for (int i = 0; i < s->nstreams; i++) {
+		struct stream *ps = s->streams[i];
+		size_t k;
+
+		if (ps->proto != PROTO_PERF || !ps->perf.eof)
+			continue;
+		while (s->out.bytes < PERF_QUEUE_LOW && (k = perf_take(&ps->perf, sizeof(zeros))) > 0) {
+			int rc = stream_write(s, ps, zeros, k);
+			if (i >= s->nstreams || s->streams[i] != ps)
+				break;
+			if (rc < 0) {
+				ps->proto = PROTO_DEAD;   /* the reader stopped us */
+				break;
+			}
+		}
+		if (i >= s->nstreams || s->streams[i] != ps || ps->proto != PROTO_PERF)
+			continue;
+		if (perf_done(&ps->perf)) {
+			ps->proto = PROTO_DEAD;
+			if (!p2p_stream_write_closed(&ps->st))
+				stream_event(s, ps, P2P_EV_LOCAL_CLOSE_WRITE);
+		}
 	}
 }
 
@@ -366,9 +415,15 @@ stream_apply(struct p2p_session *s, struct stream *ps, unsigned acts)
 		send_frame(s, ps->ch, 1, WEBRTC_FLAG_RESET, NULL, 0);
 	if (acts & P2P_ACT_READ_EOF) {
 		/* The dialer finished writing: ping answers what it had and
-		 * finishes too; every protocol here ends its side now. */
-		if (!p2p_stream_write_closed(&ps->st))
-			stream_event(s, ps, P2P_EV_LOCAL_CLOSE_WRITE);
+		 * finishes too; perf now sends its download; every other
+		 * protocol here ends its side now. */
+		if (ps->proto != PROTO_PERF) {
+			if (!p2p_stream_write_closed(&ps->st))
+				stream_event(s, ps, P2P_EV_LOCAL_CLOSE_WRITE);
+		} else if (perf_on_eof(&ps->perf) < 0) {
+			stream_reset(s, ps);
+		}
+		/* perf's download is fed by perf_pump after this frame. */
 	}
 	if (acts & P2P_ACT_CLOSE_CHANNEL)
 		dc_close(s->dc, ps->ch);
@@ -476,6 +531,7 @@ authenticated(struct p2p_session *s)
 			free(e);
 		}
 	}
+	perf_pump(s);
 }
 
 static int
@@ -634,6 +690,7 @@ p2p_on_message(struct p2p_session *s, struct dc_channel *ch, int binary, const u
 		return;
 	}
 	stream_feed(s, ps, p, n);
+	perf_pump(s);      /* a perf request may just have ended */
 	(void)binary;
 }
 
@@ -660,6 +717,7 @@ void
 p2p_on_writable(struct p2p_session *s)
 {
 	dcq_flush(&s->out);
+	perf_pump(s);
 }
 
 uint64_t
