@@ -23,6 +23,7 @@
 #define RC_HTTP_MAX (64 * 1024)        /* request or response */
 
 struct rc_offer;
+struct rc_janus;
 
 /* One channel (offer) or libp2p stream (direct). */
 struct rc_chan {
@@ -68,10 +69,16 @@ struct rc_conn {
 	struct rc_times t;
 	int fd;                            /* UDP (or the offer's HTTP socket) */
 	int udp;                           /* fd is the UDP socket */
+	int dtls_server;                   /* offer: the answer said a=setup:active */
+	int dtls_heard;                    /* a DTLS datagram came from the peer */
+	int pre_fd;                        /* offer: the UDP socket our offer's candidate
+	                                    * names (Janus needs one), or -1 */
 	struct addr remote;
 	/* ICE (we are the controlling agent) */
 	char stun_user[2 * RC_CRED_MAX + 2];
 	char stun_key[RC_CRED_MAX];        /* the server's password */
+	char local_ufrag[RC_CRED_MAX];     /* offer: ours, to answer the peer's checks */
+	char local_pwd[RC_CRED_MAX];       /* "" = never answer checks */
 	uint8_t txids[RC_TXIDS][12];
 	int ntx;
 	uint64_t tiebreaker;
@@ -93,6 +100,7 @@ struct rc_conn {
 	uint64_t deadline;
 	struct rc_direct *direct;
 	struct rc_offer *offer;
+	struct rc_janus *janus;
 };
 
 /* core (rtcclient.c) */
@@ -109,6 +117,8 @@ void rc_chan_gone(struct rc_conn *c, struct rc_chan *ch, const char *why);
 int rc_dc_send(struct rc_conn *c, struct dc_channel *ch, int binary, const uint8_t *p, size_t n);
 /* After ICE (offer: once the answer is known): the UDP socket, STUN. */
 int rc_start_ice(struct rc_conn *c, char *err, size_t errlen);
+/* A UDP socket bound to cfg.bind (when set), not connected; -1 with err. */
+int rc_udp_socket(const struct rc_conn *c, int family, char *err, size_t errlen);
 /* One datagram to the server (errors surface in recv). */
 void rc_udp_send(struct rc_conn *c, const uint8_t *p, size_t n);
 
@@ -136,5 +146,20 @@ int rc_offer_new(struct rc_conn *c, char *err, size_t errlen);
 void rc_offer_free(struct rc_conn *c);
 short rc_offer_events(const struct rc_conn *c);
 void rc_offer_input(struct rc_conn *c, short revents);
+/* One HTTP/1.1 request on a fresh connection (Connection: close); the
+ * response goes to rc_janus_response in Janus mode. body may be NULL.
+ * 0 or -1 with err. */
+int rc_offer_request(struct rc_conn *c, const char *method, const char *path,
+    const char *body, size_t body_len, char *err, size_t errlen);
+/* Our SDP offer (NUL-terminated). */
+const char *rc_offer_sdp(const struct rc_conn *c);
+/* The SDP answer arrived (sdp is modified): ICE starts, or rc_fail. */
+void rc_offer_answer(struct rc_conn *c, char *sdp);
+
+/* janus (rc_janus.c): create, attach echotest, message with the offer,
+ * long-poll for the answer */
+int rc_janus_start(struct rc_conn *c, char *err, size_t errlen);
+void rc_janus_response(struct rc_conn *c, int status, const char *body, size_t len);
+void rc_janus_free(struct rc_conn *c);
 
 #endif

@@ -1,12 +1,14 @@
-/* rc_offer: plain WebRTC against rtcd's WHIP-style endpoint. Builds a
- * data-channel-only SDP offer (RFC 8841 `UDP/DTLS/SCTP webrtc-datachannel`,
- * random ICE credentials, our certificate's sha-256 fingerprint,
- * a=setup:actpass, BUNDLE), POSTs it to /v1/offer with a small non-blocking
- * HTTP/1.1 client (Connection: close, bounded buffers, the connection's
- * setup deadline as timeout), and reads back from the answer only what the
- * client needs: ice-ufrag/pwd, the sha-256 fingerprint, sctp-port and the
- * host candidates (worker/sdp.h parses offers and rightly refuses
- * a=setup:passive). Also the configuration helpers for both modes. */
+/* rc_offer: plain WebRTC offer mode. Builds a data-channel-only SDP offer
+ * (RFC 8841 `UDP/DTLS/SCTP webrtc-datachannel`, random ICE credentials, our
+ * certificate's sha-256 fingerprint, a=setup:actpass, BUNDLE) and sends it
+ * with a small non-blocking HTTP/1.1 client (one request per connection,
+ * Connection: close, bounded buffers, the connection's setup deadline as
+ * timeout): to rtcd's WHIP-style /v1/offer, or through rc_janus.c to the
+ * Janus echotest plugin. Reads back from the answer only what the client
+ * needs: ice-ufrag/pwd, the sha-256 fingerprint, a=setup (Janus answers
+ * active: we are then the DTLS server), sctp-port and the host candidates
+ * (worker/sdp.h parses offers and rightly refuses a=setup:passive). Also
+ * the configuration helpers for both modes. */
 #include "bench/rc_int.h"
 
 #include <errno.h>
@@ -25,7 +27,11 @@
 #define LPWD_LEN 24
 #define SDP_OFFER_MAX 2048
 #define MAX_CANDS 8
+#define CAND_MAX 160
+#define CAND_PRIORITY 2130706431u      /* host, local preference 65535, RTP */
 #define HTTP_PREFIX "http://"
+#define JANUS_PREFIX "janus:"
+#define PATH_CHARS "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/-_."
 
 struct rc_offer {
 	char req[RC_HTTP_MAX];
@@ -34,6 +40,7 @@ struct rc_offer {
 	size_t resp_len;
 	int connected;
 	char lufrag[LUFRAG_LEN + 1], lpwd[LPWD_LEN + 1];
+	char sdp[SDP_OFFER_MAX];
 };
 
 /* What we take from the answer. */
@@ -41,6 +48,7 @@ struct answer {
 	char ufrag[RC_CRED_MAX], pwd[RC_CRED_MAX];
 	int has_fp;
 	uint8_t fp[32];
+	int active;                        /* a=setup:active: the peer is the DTLS client */
 	unsigned sctp_port;
 	struct addr cands[MAX_CANDS];
 	int ncands;
@@ -85,6 +93,9 @@ rc_cfg_offer(struct rc_cfg *cfg, const char *url, char *err, size_t errlen)
 	size_t n;
 
 	cfg->mode = RC_MODE_OFFER;
+	cfg->janus = strncmp(p, JANUS_PREFIX, strlen(JANUS_PREFIX)) == 0;
+	if (cfg->janus)
+		p += strlen(JANUS_PREFIX);
 	if (strncmp(p, HTTP_PREFIX, strlen(HTTP_PREFIX)) != 0) {
 		snprintf(err, errlen, "the URL must start with http://");
 		return -1;
@@ -102,18 +113,76 @@ rc_cfg_offer(struct rc_cfg *cfg, const char *url, char *err, size_t errlen)
 		snprintf(err, errlen, "bad URL %s (an IP literal and a port, no DNS)", url);
 		return -1;
 	}
+	cfg->http_path[0] = '\0';
+	if (cfg->janus) {
+		const char *path = slash ? slash : "/janus";
+		size_t pl = strlen(path);
+		while (pl > 1 && path[pl - 1] == '/')
+			pl--;
+		if (pl >= sizeof(cfg->http_path) || strspn(path, PATH_CHARS) < pl) {
+			snprintf(err, errlen, "bad Janus path in %s", url);
+			return -1;
+		}
+		memcpy(cfg->http_path, path, pl);
+		cfg->http_path[pl] = '\0';
+	}
 	return 0;
+}
+
+int
+rc_cfg_bind(struct rc_cfg *cfg, const char *ip)
+{
+	char hp[ADDR_STRLEN + 4];
+
+	if (strlen(ip) >= ADDR_STRLEN - 8)
+		return -1;
+	snprintf(hp, sizeof(hp), strchr(ip, ':') ? "[%s]:0" : "%s:0", ip);
+	return addr_parse(&cfg->bind, hp);
 }
 
 /* ---- the offer and the request ---- */
 
+/* Janus will not run ICE without a remote candidate: make the UDP socket
+ * now (bound to cfg.bind, else to the HTTP target's address family's
+ * loopback) and name it in the offer. rc_start_ice connects it later. */
 static int
-build_request(struct rc_conn *c, char *err, size_t errlen)
+candidate(struct rc_conn *c, char *out, size_t cap, char *err, size_t errlen)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
+	struct addr local;
+	char ip[ADDR_STRLEN];
+	int n;
+
+	if (c->cfg.bind.family == 0 &&
+	    addr_parse(&c->cfg.bind, c->cfg.http.family == AF_INET6 ? "[::1]:0" : "127.0.0.1:0") < 0) {
+		snprintf(err, errlen, "no local address");
+		return -1;
+	}
+	if ((c->pre_fd = rc_udp_socket(c, c->cfg.bind.family, err, errlen)) < 0)
+		return -1;
+	if (getsockname(c->pre_fd, (struct sockaddr *)&ss, &sl) < 0 ||
+	    addr_from_sockaddr(&local, (struct sockaddr *)&ss, sl) < 0) {
+		snprintf(err, errlen, "udp getsockname: %s", strerror(errno));
+		return -1;
+	}
+	addr_format_ip(&local, ip, sizeof(ip));
+	n = snprintf(out, cap, "a=candidate:1 1 udp %u %s %u typ host\r\na=end-of-candidates\r\n",
+	    CAND_PRIORITY, ip, (unsigned)local.port);
+	if (n < 0 || (size_t)n >= cap) {
+		snprintf(err, errlen, "candidate too long");
+		return -1;
+	}
+	return 0;
+}
+
+static int
+build_offer(struct rc_conn *c, char *err, size_t errlen)
 {
 	struct rc_offer *o = c->offer;
-	char fp[CERT_FP_HEX_LEN], host[ADDR_STRLEN], sdp[SDP_OFFER_MAX];
+	char fp[CERT_FP_HEX_LEN], cand[CAND_MAX] = "";
 	uint32_t sess;
-	int n, m;
+	int n;
 
 	if (random_token(o->lufrag, LUFRAG_LEN) < 0 || random_token(o->lpwd, LPWD_LEN) < 0 ||
 	    random_bytes(&sess, sizeof(sess)) < 0) {
@@ -121,48 +190,60 @@ build_request(struct rc_conn *c, char *err, size_t errlen)
 		return -1;
 	}
 	cert_fingerprint_hex(c->local_fp, fp);
-	n = snprintf(sdp, sizeof(sdp),
+	if (c->cfg.janus && candidate(c, cand, sizeof(cand), err, errlen) < 0)
+		return -1;
+	n = snprintf(o->sdp, sizeof(o->sdp),
 	    "v=0\r\no=- %u 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n"
 	    "a=group:BUNDLE 0\r\na=msid-semantic: WMS\r\n"
 	    "m=application 9 UDP/DTLS/SCTP webrtc-datachannel\r\nc=IN IP4 0.0.0.0\r\n"
 	    "a=ice-ufrag:%s\r\na=ice-pwd:%s\r\na=ice-options:trickle\r\n"
 	    "a=fingerprint:sha-256 %s\r\na=setup:actpass\r\na=mid:0\r\n"
-	    "a=sctp-port:%u\r\na=max-message-size:%u\r\n",
+	    "a=sctp-port:%u\r\na=max-message-size:%u\r\n%s",
 	    (unsigned)(sess & 0x7fffffffu), o->lufrag, o->lpwd, fp, SCTP_DEFAULT_PORT,
-	    RC_MAX_MESSAGE);
-	if (n < 0 || (size_t)n >= sizeof(sdp)) {
+	    RC_MAX_MESSAGE, cand);
+	if (n < 0 || (size_t)n >= sizeof(o->sdp)) {
 		snprintf(err, errlen, "offer too long");
 		return -1;
 	}
-	m = snprintf(o->req, sizeof(o->req),
-	    "POST /v1/offer HTTP/1.1\r\nHost: %s\r\nContent-Type: application/sdp\r\n"
-	    "Content-Length: %d\r\nConnection: close\r\n\r\n%s",
-	    addr_format(&c->cfg.http, host, sizeof(host)), n, sdp);
-	if (m < 0 || (size_t)m >= sizeof(o->req)) {
-		snprintf(err, errlen, "request too long");
-		return -1;
-	}
-	o->req_len = (size_t)m;
 	return 0;
 }
 
-int
-rc_offer_new(struct rc_conn *c, char *err, size_t errlen)
+const char *
+rc_offer_sdp(const struct rc_conn *c)
 {
-	struct sockaddr_storage ss;
-	socklen_t sl;
-	int fd;
+	return c->offer->sdp;
+}
 
-	if ((c->offer = calloc(1, sizeof(*c->offer))) == NULL) {
-		snprintf(err, errlen, "out of memory");
+int
+rc_offer_request(struct rc_conn *c, const char *method, const char *path, const char *body,
+    size_t body_len, char *err, size_t errlen)
+{
+	struct rc_offer *o = c->offer;
+	struct sockaddr_storage ss;
+	char host[ADDR_STRLEN];
+	socklen_t sl;
+	int m, fd;
+
+	/* HTTP/1.0 to Janus: its server answers 1.1 requests chunked. */
+	m = snprintf(o->req, sizeof(o->req),
+	    "%s %s HTTP/1.%d\r\nHost: %s\r\nContent-Type: %s\r\n"
+	    "Content-Length: %zu\r\nConnection: close\r\n\r\n",
+	    method, path, c->cfg.janus ? 0 : 1, addr_format(&c->cfg.http, host, sizeof(host)),
+	    c->cfg.janus ? "application/json" : "application/sdp", body ? body_len : 0);
+	if (m < 0 || (size_t)m + (body ? body_len : 0) >= sizeof(o->req)) {
+		snprintf(err, errlen, "request too long");
 		return -1;
 	}
-	if (c->cfg.http.family == 0) {
-		snprintf(err, errlen, "no HTTP address");
-		return -1;
+	if (body != NULL)
+		memcpy(o->req + m, body, body_len);
+	o->req_len = (size_t)m + (body ? body_len : 0);
+	o->req_off = 0;
+	o->resp_len = 0;
+	o->connected = 0;
+	if (c->fd >= 0) {
+		close(c->fd);
+		c->fd = -1;
 	}
-	if (build_request(c, err, errlen) < 0)
-		return -1;
 	sl = addr_to_sockaddr(&c->cfg.http, &ss);
 	fd = socket(c->cfg.http.family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0 || (connect(fd, (struct sockaddr *)&ss, sl) < 0 && errno != EINPROGRESS)) {
@@ -176,9 +257,30 @@ rc_offer_new(struct rc_conn *c, char *err, size_t errlen)
 	return 0;
 }
 
+int
+rc_offer_new(struct rc_conn *c, char *err, size_t errlen)
+{
+	if ((c->offer = calloc(1, sizeof(*c->offer))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	if (c->cfg.http.family == 0) {
+		snprintf(err, errlen, "no HTTP address");
+		return -1;
+	}
+	if (build_offer(c, err, errlen) < 0)
+		return -1;
+	if (c->cfg.janus)
+		return rc_janus_start(c, err, errlen);
+	c->t.offer = now_us();
+	return rc_offer_request(c, "POST", "/v1/offer", c->offer->sdp, strlen(c->offer->sdp),
+	    err, errlen);
+}
+
 void
 rc_offer_free(struct rc_conn *c)
 {
+	rc_janus_free(c);
 	free(c->offer);
 	c->offer = NULL;
 }
@@ -222,6 +324,8 @@ parse_line(struct answer *a, const char *l)
 		(void)strlcpy_checked(a->pwd, l + 10, sizeof(a->pwd));
 	else if (strncasecmp(l, fp_prefix, sizeof(fp_prefix) - 1) == 0)
 		a->has_fp = sdp_fingerprint_parse(l + sizeof(fp_prefix) - 1, a->fp) == 0;
+	else if (strcmp(l, "a=setup:active") == 0)
+		a->active = 1;
 	else if (strncmp(l, "a=sctp-port:", 12) == 0)
 		a->sctp_port = (unsigned)strtoul(l + 12, NULL, 10);
 	else if (strncmp(l, "a=candidate:", 12) == 0)
@@ -239,38 +343,35 @@ parse_answer(char *body, struct answer *a)
 	return a->ufrag[0] && a->pwd[0] && a->has_fp && a->ncands > 0 ? 0 : -1;
 }
 
-static const struct addr *
+/* The answer's first candidate of the HTTP address's family; cfg.target
+ * overrides it (its IP only when its port is 0, e.g. a relay that keeps
+ * ports). */
+static struct addr
 pick_candidate(const struct rc_conn *c, const struct answer *a)
 {
-	if (c->cfg.target.family != 0)
-		return &c->cfg.target;
+	struct addr r = a->cands[0];
+
 	for (int i = 0; i < a->ncands; i++)
-		if (a->cands[i].family == c->cfg.http.family)
-			return &a->cands[i];
-	return &a->cands[0];
+		if (a->cands[i].family == c->cfg.http.family) {
+			r = a->cands[i];
+			break;
+		}
+	if (c->cfg.target.family != 0) {
+		uint16_t port = c->cfg.target.port ? c->cfg.target.port : r.port;
+		r = c->cfg.target;
+		r.port = port;
+	}
+	return r;
 }
 
-static void
-on_response(struct rc_conn *c)
+void
+rc_offer_answer(struct rc_conn *c, char *sdp)
 {
 	struct rc_offer *o = c->offer;
 	struct answer a;
-	char *body, err[RC_REASON_MAX];
-	int status = 0;
+	char err[RC_REASON_MAX];
 
-	o->resp[o->resp_len] = '\0';
-	body = strstr(o->resp, "\r\n\r\n");
-	if (sscanf(o->resp, "HTTP/%*d.%*d %d", &status) != 1 || body == NULL) {
-		rc_fail(c, 1, "http: malformed response");
-		return;
-	}
-	body += 4;
-	if (status != 201) {
-		body[strcspn(body, "\r\n")] = '\0';
-		rc_fail(c, 1, "http: %d %.100s", status, body);
-		return;
-	}
-	if (parse_answer(body, &a) < 0) {
+	if (parse_answer(sdp, &a) < 0) {
 		rc_fail(c, 1, "http: the answer lacks ICE credentials, a fingerprint or a candidate");
 		return;
 	}
@@ -282,15 +383,45 @@ on_response(struct rc_conn *c)
 		return;
 	}
 	c->t.answer = now_us();
-	close(c->fd);
+	if (c->fd >= 0)
+		close(c->fd);
 	c->fd = -1;
 	/* Checks to the server carry "<their ufrag>:<ours>", keyed with their
 	 * password; DTLS must present the answer's certificate. */
 	memcpy(c->server_fp, a.fp, sizeof(c->server_fp));
 	c->have_server_fp = 1;
-	c->remote = *pick_candidate(c, &a);
+	c->dtls_server = a.active;
+	(void)strlcpy_checked(c->local_ufrag, o->lufrag, sizeof(c->local_ufrag));
+	(void)strlcpy_checked(c->local_pwd, o->lpwd, sizeof(c->local_pwd));
+	c->remote = pick_candidate(c, &a);
 	if (rc_start_ice(c, err, sizeof(err)) < 0)
 		rc_fail(c, 0, "%s", err);
+}
+
+static void
+on_response(struct rc_conn *c)
+{
+	struct rc_offer *o = c->offer;
+	char *body;
+	int status = 0;
+
+	o->resp[o->resp_len] = '\0';
+	body = strstr(o->resp, "\r\n\r\n");
+	if (sscanf(o->resp, "HTTP/%*d.%*d %d", &status) != 1 || body == NULL) {
+		rc_fail(c, 1, "http: malformed response");
+		return;
+	}
+	body += 4;
+	if (c->cfg.janus) {
+		rc_janus_response(c, status, body, o->resp_len - (size_t)(body - o->resp));
+		return;
+	}
+	if (status != 201) {
+		body[strcspn(body, "\r\n")] = '\0';
+		rc_fail(c, 1, "http: %d %.100s", status, body);
+		return;
+	}
+	rc_offer_answer(c, body);
 }
 
 void

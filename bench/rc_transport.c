@@ -1,8 +1,9 @@
 /* rc_transport: the client's transport below the channels once ICE has
- * succeeded: the DTLS client (dtls.c, verifying the server's fingerprint
- * when known), the SCTP association (sctp.c, ports 5000) and its
- * data-channel table (datachannel.c; we are the DTLS client, so our stream
- * ids are even), with their callbacks turned into rtcclient events; the
+ * succeeded: DTLS (dtls.c, verifying the server's fingerprint when known;
+ * we are the DTLS client, or the server when an offer's answer said
+ * a=setup:active, as Janus's does), the SCTP association (sctp.c, ports
+ * 5000) and its data-channel table (datachannel.c; stream ids even as the
+ * DTLS client, odd as the server), with their callbacks turned into rtcclient events; the
  * hostile DTLS/SCTP garbage knobs; and the count of live associations that
  * drives usrsctp's process-wide timer tick. */
 #include "bench/rc_int.h"
@@ -243,7 +244,7 @@ start_sctp(struct rc_conn *c)
 		g_last_tick = now_ms();
 	memset(&dcc, 0, sizeof(dcc));
 	dcc.sctp = c->sctp;
-	dcc.dtls_server = 0;          /* we are the DTLS client: even stream ids */
+	dcc.dtls_server = c->dtls_server;   /* DTLS client: even stream ids */
 	dcc.streams = c->cfg.sctp_streams;
 	dcc.max_message_size = RC_MAX_MESSAGE;
 	dcc.arg = c;
@@ -318,7 +319,8 @@ rc_start_dtls(struct rc_conn *c)
 		return;
 	}
 	memset(&dc, 0, sizeof(dc));
-	dc.role = DTLS_ROLE_CLIENT;
+	dc.role = c->dtls_server ? DTLS_ROLE_SERVER : DTLS_ROLE_CLIENT;
+	dc.use_srtp = c->cfg.janus;   /* Janus drops a DTLS session without DTLS-SRTP */
 	dc.cert_der = c->cert;
 	dc.cert_len = c->cert_len;
 	dc.key_der = c->key;

@@ -23,6 +23,7 @@
 
 #define STUN_RTO_INITIAL_MS 100
 #define STUN_RTO_MAX_MS 500        /* RFC 8445 §14.3: RTO of a check, at least 500 ms */
+#define STUN_RENOMINATE_MS 20      /* DTLS server: first repeat of the nomination */
 #define CONSENT_INTERVAL_MS 5000       /* well inside rtcd's 30 s consent timeout */
 #define STUN_PRIORITY 0x6e001effu      /* host candidate (RFC 8445 §5.1.2.1) */
 #define RX_BATCH 64                    /* datagrams per rc_input */
@@ -250,24 +251,47 @@ rc_udp_send(struct rc_conn *c, const uint8_t *p, size_t n)
 		log_debug("rtcclient: send: %s", strerror(errno));
 }
 
-static int
-open_udp(struct rc_conn *c, char *err, size_t errlen)
+int
+rc_udp_socket(const struct rc_conn *c, int family, char *err, size_t errlen)
 {
-	struct sockaddr_storage ss;
-	socklen_t sl = addr_to_sockaddr(&c->remote, &ss);
 	int fd, sz = UDP_BUF;
 
-	fd = socket(c->remote.family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0 || connect(fd, (struct sockaddr *)&ss, sl) < 0) {
+	fd = socket(family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
 		snprintf(err, errlen, "udp socket: %s", strerror(errno));
-		if (fd >= 0)
-			close(fd);
 		return -1;
+	}
+	if (c->cfg.bind.family != 0) {
+		struct sockaddr_storage bs;
+		socklen_t bl = addr_to_sockaddr(&c->cfg.bind, &bs);
+		if (bind(fd, (struct sockaddr *)&bs, bl) < 0) {
+			snprintf(err, errlen, "udp bind: %s", strerror(errno));
+			close(fd);
+			return -1;
+		}
 	}
 	/* Bigger buffers for throughput runs; the defaults work too. */
 	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz)) < 0 ||
 	    setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sz, sizeof(sz)) < 0)
 		log_debug("rtcclient: socket buffers: %s", strerror(errno));
+	return fd;
+}
+
+static int
+open_udp(struct rc_conn *c, char *err, size_t errlen)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl = addr_to_sockaddr(&c->remote, &ss);
+	int fd = c->pre_fd;
+
+	c->pre_fd = -1;
+	if (fd < 0 && (fd = rc_udp_socket(c, c->remote.family, err, errlen)) < 0)
+		return -1;
+	if (connect(fd, (struct sockaddr *)&ss, sl) < 0) {
+		snprintf(err, errlen, "udp connect: %s", strerror(errno));
+		close(fd);
+		return -1;
+	}
 	c->fd = fd;
 	c->udp = 1;
 	return 0;
@@ -338,13 +362,46 @@ known_txid(const struct rc_conn *c, const uint8_t txid[12])
 	return 0;
 }
 
+/* The peer's own checks (a full agent, or libnice even in Janus's lite
+ * mode, runs them and takes our nomination only after its check of the
+ * pair succeeded): USERNAME "<our ufrag>:<theirs>", keyed with our
+ * password. Answered with the address it came from (the socket is
+ * connected to it). */
+static void
+answer_check(struct rc_conn *c, const struct stun_msg *m)
+{
+	const struct stun_attr *a = stun_find(m, STUN_ATTR_USERNAME);
+	size_t ul = strlen(c->local_ufrag);
+	uint8_t buf[256];
+	struct stun_builder b;
+	int n;
+
+	if (c->local_pwd[0] == '\0' || a == NULL || a->len <= ul ||
+	    memcmp(stun_attr_value(m, a), c->local_ufrag, ul) != 0 ||
+	    stun_attr_value(m, a)[ul] != ':' ||
+	    stun_check_integrity(m, c->local_pwd, strlen(c->local_pwd)) < 0)
+		return;
+	stun_build_begin(&b, buf, sizeof(buf), STUN_BINDING_SUCCESS, m->txid);
+	stun_build_xor_addr(&b, STUN_ATTR_XOR_MAPPED_ADDRESS, &c->remote);
+	stun_build_integrity(&b, c->local_pwd, strlen(c->local_pwd));
+	stun_build_fingerprint(&b);
+	if ((n = stun_build_end(&b)) > 0)
+		rc_udp_send(c, buf, (size_t)n);
+}
+
 static void
 stun_input(struct rc_conn *c, const uint8_t *p, size_t n)
 {
 	struct stun_msg m;
 	const struct stun_attr *a;
 
-	if (stun_parse(&m, p, n) < 0 || stun_check_fingerprint(&m) < 0 || !known_txid(c, m.txid))
+	if (stun_parse(&m, p, n) < 0 || stun_check_fingerprint(&m) < 0)
+		return;
+	if (m.type == STUN_BINDING_REQUEST) {
+		answer_check(c, &m);
+		return;
+	}
+	if (!known_txid(c, m.txid))
 		return;
 	if (m.type != STUN_BINDING_SUCCESS && m.type != STUN_BINDING_ERROR)
 		return;
@@ -362,6 +419,14 @@ stun_input(struct rc_conn *c, const uint8_t *p, size_t n)
 		return;   /* a consent answer */
 	c->t.stun_ok = now_us();
 	c->stun_next = now_ms() + CONSENT_INTERVAL_MS;
+	if (c->dtls_server) {
+		/* The peer starts DTLS once its ICE agent has taken our
+		 * nomination; an ICE-lite peer (Janus's libnice) may answer a
+		 * check that came before it knew our candidate without taking
+		 * it. Keep nominating until its first DTLS record. */
+		c->stun_rto = STUN_RENOMINATE_MS;
+		c->stun_next = now_ms() + c->stun_rto;
+	}
 	rc_start_dtls(c);
 }
 
@@ -386,7 +451,7 @@ udp_input(struct rc_conn *c)
 		if (buf[0] <= 3)
 			stun_input(c, buf, (size_t)r);
 		else if (buf[0] >= 20 && buf[0] <= 63 && c->dtls != NULL &&
-		    dtls_input(c->dtls, buf, (size_t)r) < 0)
+		    (c->dtls_heard = 1) && dtls_input(c->dtls, buf, (size_t)r) < 0)
 			rc_fail(c, 0, "dtls: %s", dtls_error(c->dtls));
 	}
 }
@@ -420,6 +485,13 @@ rc_next_deadline(const struct rc_conn *c, uint64_t now)
 	return next;
 }
 
+/* DTLS server: ICE succeeded on our side, the peer has not spoken DTLS. */
+static int
+awaiting_dtls(const struct rc_conn *c)
+{
+	return c->state == RC_ST_DTLS && c->dtls_server && !c->dtls_heard;
+}
+
 void
 rc_on_timer(struct rc_conn *c, uint64_t now)
 {
@@ -430,7 +502,7 @@ rc_on_timer(struct rc_conn *c, uint64_t now)
 		return;
 	}
 	if (now >= c->stun_next) {
-		if (c->state == RC_ST_ICE) {
+		if (c->state == RC_ST_ICE || awaiting_dtls(c)) {
 			send_check(c, 1);
 			c->stun_rto = MIN(c->stun_rto * 2, STUN_RTO_MAX_MS);
 			c->stun_next = now + c->stun_rto;
@@ -505,6 +577,7 @@ rc_new(const struct rc_cfg *cfg, char *err, size_t errlen)
 	LIST_INSERT_HEAD(&g_conns, l, link);
 	c->cfg = *cfg;
 	c->fd = -1;
+	c->pre_fd = -1;
 	c->t.start = now_us();
 	c->deadline = now_ms() + (cfg->timeout_ms ? cfg->timeout_ms : RC_SETUP_TIMEOUT_MS);
 	c->stun_next = UINT64_MAX;
@@ -558,6 +631,8 @@ rc_free(struct rc_conn *c)
 	rc_transport_free(c);
 	if (c->fd >= 0)
 		close(c->fd);
+	if (c->pre_fd >= 0)
+		close(c->pre_fd);
 	free(c);
 }
 

@@ -6,9 +6,11 @@
  *           Noise XX as *responder* on the pre-negotiated channel 0, then
  *           libp2p streams (DCEP, framing, multistream-select), e.g.
  *           /ipfs/ping/1.0.0;
- *   offer   plain WebRTC: an SDP offer POSTed to rtcd's /v1/offer, STUN
- *           checks with the answer's credentials, DTLS client verifying the
- *           answer's fingerprint, SCTP, DCEP channels by label.
+ *   offer   plain WebRTC: an SDP offer POSTed to rtcd's /v1/offer (or, with
+ *           a janus: URL, to the Janus echotest plugin over Janus's REST
+ *           API), STUN checks with the answer's credentials, DTLS in the
+ *           role the answer's a=setup gives us, verifying the answer's
+ *           fingerprint, SCTP, DCEP channels by label.
  * Single-threaded and poll()-driven: each connection has at most one file
  * descriptor at a time (the HTTP socket, then its UDP socket); the caller
  * polls it, calls rc_input when ready and rc_on_timer at rc_next_deadline.
@@ -37,6 +39,7 @@
 #define RC_SEND_QUEUE_MAX (4u * 1024 * 1024)   /* bytes queued above SCTP */
 #define RC_PING_LEN 32                 /* /ipfs/ping/1.0.0 payload */
 #define RC_MAX_ASSOCS 16384            /* connections with SCTP per process */
+#define RC_PATH_MAX 128                /* offer: HTTP base path (Janus) */
 
 enum rc_mode { RC_MODE_DIRECT = 0, RC_MODE_OFFER };
 
@@ -92,6 +95,7 @@ struct rc_event {
  * (yet). Setup latency = connected - stun_sent (or - start). */
 struct rc_times {
 	uint64_t start;             /* rc_new */
+	uint64_t offer;             /* offer: SDP offer sent (Janus: after create/attach) */
 	uint64_t answer;            /* offer: SDP answer received */
 	uint64_t stun_sent;         /* first STUN check */
 	uint64_t stun_ok;           /* first verified success response */
@@ -115,8 +119,13 @@ struct rc_cfg {
 	uint8_t server_fp[32];
 	int has_peer_id;            /* direct: Noise must authenticate this peer */
 	struct mf_peerid peer_id;
-	/* offer: rtcd's HTTP listener (IP literal) */
+	/* offer: rtcd's HTTP listener (IP literal); janus: Janus's REST API
+	 * at http + http_path (e.g. "/janus") instead of rtcd's /v1/offer */
 	struct addr http;
+	int janus;
+	char http_path[RC_PATH_MAX];
+	/* both: local address of the UDP socket (family 0: any) */
+	struct addr bind;
 	/* both: our DTLS certificate (P-256, DER; key PKCS#8 DER). NULL: a
 	 * fresh one per connection. The buffers must outlive the connection. */
 	const uint8_t *cert_der, *key_der;
@@ -137,9 +146,13 @@ void rc_global_tick(uint64_t now);
 
 /* Configuration helpers: fill cfg from a /ip4|ip6/.../udp/.../webrtc-direct
  * [/certhash/...][/p2p/...] multiaddr, an "IP:PORT" (direct, no certhash),
- * or an "http://IP:PORT" URL (offer). 0 or -1 with err. */
+ * or an "http://IP:PORT" URL (offer: rtcd) or "janus:http://IP:PORT/PATH"
+ * (offer: Janus echotest). 0 or -1 with err. */
 int rc_cfg_direct(struct rc_cfg *cfg, const char *target, char *err, size_t errlen);
 int rc_cfg_offer(struct rc_cfg *cfg, const char *url, char *err, size_t errlen);
+/* The local IP (no port) of the UDP socket; Janus on 127.0.0.2 answers
+ * only a client on 127.0.0.2. 0 or -1. */
+int rc_cfg_bind(struct rc_cfg *cfg, const char *ip);
 
 /* Start a connection: the first STUN check (direct) or the HTTP connect
  * (offer) happens here. NULL with err on a local failure. */

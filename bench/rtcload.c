@@ -417,7 +417,9 @@ usage(void)
 	    "               [--stream-bytes B]\n"
 	    "       rtcload offer http://IP:PORT [--conns N] [--rate R/s] [--echo-bytes B]\n"
 	    "               [--echoes K] [--hold S]\n"
-	    "       common: [--timeout S] [--streams N] [--fresh-certs] [--steady S] [--every MS]\n");
+	    "       common: [--timeout S] [--streams N] [--fresh-certs] [--steady S] [--every MS]\n"
+	    "               [--bind IP]\n"
+	    "       offer also takes janus:http://IP:PORT/janus (Janus echotest)\n");
 	return 2;
 }
 
@@ -470,7 +472,10 @@ parse_args(int argc, char **argv, struct rc_cfg *cfg)
 			opt.steady_s = atoi(v);
 		else if (strcmp(a, "--every") == 0)
 			opt.every_ms = atoi(v);
-		else
+		else if (strcmp(a, "--bind") == 0) {
+			if (rc_cfg_bind(cfg, v) < 0)
+				return -1;
+		} else
 			return -1;
 	}
 	if (opt.conns < 1 || opt.conns > MAX_CONNS || !(opt.rate > 0) || opt.pings < 1 ||

@@ -8,9 +8,11 @@ libsrtp2-dev libjansson-dev check libseccomp-dev libcap-ng-dev libhiredis-dev"
 TEST="python3 python3-aiortc python3-prometheus-client iproute2 procps util-linux systemd chromium valgrind redis-server nginx"
 # `make fuzz`: clang with libFuzzer (clang -fsanitize=fuzzer needs libclang-rt).
 FUZZ="clang libclang-rt-14-dev"
+# Only for `make bench`: Janus (echotest) is the peer rtcd is measured against.
+BENCH="janus"
 
 missing=""
-for p in $BUILD ${RTCD_NO_TEST_DEPS:+} ${RTCD_NO_TEST_DEPS:-$TEST $FUZZ}; do
+for p in $BUILD ${RTCD_NO_TEST_DEPS:+} ${RTCD_NO_TEST_DEPS:-$TEST $FUZZ $BENCH}; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
 done
 if [ -n "$missing" ]; then
@@ -21,6 +23,13 @@ if [ -n "$missing" ]; then
 	echo "install-deps: installing$missing"
 	apt-get update -q
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $missing
+	# The benchmarks start their own private Janus; the package's system
+	# service (a gateway on every interface) must not run.
+	case " $missing " in
+	*" janus "*) if command -v systemctl >/dev/null; then
+			systemctl disable --now janus.service >/dev/null 2>&1 || true
+		fi ;;
+	esac
 fi
 
 # Node.js for the web demo bundle and the browser tests: the machine's own
