@@ -72,6 +72,7 @@ static const struct field top_fields[] = {
 	S("worker_user", worker_user),
 	S("worker_path", worker_path),
 	S("web_root", web_root),
+	S("worker_spawn", worker_spawn),
 	S("worker_wrapper", worker_wrapper),
 	{ "log_level", F_LOGLEVEL, offsetof(struct config, log_level), 0, 0, NULL },
 	{ "syslog", F_BOOL, offsetof(struct config, syslog), 0, 0, NULL },
@@ -97,6 +98,7 @@ config_defaults(struct config *c)
 	strcpy(c->run_dir, "run");
 	strcpy(c->state_dir, "state");
 	strcpy(c->worker_user, "rtcd-worker");
+	strcpy(c->worker_spawn, "template");
 	c->log_level = LOG_LVL_INFO;
 	c->status_api = 1;
 	c->limits = (struct limits){
@@ -324,6 +326,10 @@ config_apply_json(struct config *c, json_t *root, char *err, size_t errlen)
 	if (tmp.worker_wrapper[0] && (!tmp.debug_hooks || tmp.worker_wrapper[0] != '/')) {
 		snprintf(err, errlen, "\"worker_wrapper\": an absolute command, only with "
 		    "\"debug_hooks\": true (a test setting)");
+		return -1;
+	}
+	if (strcmp(tmp.worker_spawn, "template") != 0 && strcmp(tmp.worker_spawn, "exec") != 0) {
+		snprintf(err, errlen, "\"worker_spawn\": \"template\" or \"exec\"");
 		return -1;
 	}
 	if (tmp.limits.pool_size > tmp.limits.max_workers) {

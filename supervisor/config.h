@@ -66,6 +66,7 @@ struct config {
 	int log_level;
 	int syslog;
 	int debug_hooks;                    /* allow test-only control commands */
+	char worker_spawn[16];              /* "template" (fork a pre-initialised worker) or "exec" */
 	char worker_wrapper[CONFIG_PATH_MAX];   /* test-only: e.g. valgrind (needs debug_hooks) */
 	int status_api;                     /* GET /v1/status on the HTTP listener */
 	int metrics_api;                    /* GET /metrics on the HTTP listener */

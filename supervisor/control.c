@@ -23,6 +23,7 @@
 #include "common/util.h"
 #include "cluster.h"
 #include "rooms.h"
+#include "spawner.h"
 #include "sup.h"
 
 #define MAX_LINE (64 * 1024)
@@ -89,7 +90,7 @@ control_status(struct sup *s)
 	    "room_rate_limited", (json_int_t)k->room_rate_limited,
 	    "room_refused", (json_int_t)k->room_refused);
 	cluster_counters(s, c);
-	return json_pack("{ss sI sI so so? so ss s{sI sI sI sI sI sI sI sI sI} so sb sI so*}",
+	return json_pack("{ss sI sI so so? so ss s{sI sI sI sI sI sI sI sI sI} so sb sI so so*}",
 	    "version", PACKAGE_VERSION,
 	    "uptime_s", (json_int_t)((now_ms() - s->start_ms) / 1000),
 	    "pid", (json_int_t)getpid(),
@@ -111,7 +112,7 @@ control_status(struct sup *s)
 	    "draining", s->draining,
 	    "drain_deadline_s", (json_int_t)(s->drain_deadline_ms > now_ms() ?
 	    (s->drain_deadline_ms - now_ms() + 999) / 1000 : 0),
-
+	    "spawner", spawner_status(s),
 	    "cluster", cluster_status(s));
 }
 
@@ -208,7 +209,7 @@ find_target(struct sup *s, json_t *req)
 
 	if (json_is_integer(id))
 		return workers_find(s, (uint32_t)json_integer_value(id));
-	if (json_is_integer(pid))
+	if (json_is_integer(pid) && json_integer_value(pid) > 0)
 		TAILQ_FOREACH(w, &s->workers, all_link)
 			if (w->pid == (pid_t)json_integer_value(pid))
 				return w;

@@ -22,6 +22,7 @@
 #include "identity.h"
 #include "notify.h"
 #include "rooms.h"
+#include "spawner.h"
 #include "sup.h"
 
 enum {
@@ -532,7 +533,8 @@ reload_config(struct sup *s, char *err, size_t errlen)
 	    strcmp(c.control_group, s->cfg.control_group) != 0 ||
 	    c.ncontrol_uids != s->cfg.ncontrol_uids ||
 	    memcmp(c.control_uids, s->cfg.control_uids, sizeof(c.control_uids)) != 0 ||
-	    memcmp(&c.cluster, &s->cfg.cluster, sizeof(c.cluster)) != 0)
+	    memcmp(&c.cluster, &s->cfg.cluster, sizeof(c.cluster)) != 0 ||
+	    strcmp(c.worker_spawn, s->cfg.worker_spawn) != 0)
 		log_warn("reload: listeners, paths, users, control socket access and the cluster only change on restart");
 	s->cfg.limits = c.limits;
 	s->cfg.log_level = c.log_level;
@@ -668,6 +670,10 @@ main(int argc, char **argv)
 		log_error("%s", err);
 		return 1;
 	}
+	if (spawner_init(s) < 0) {
+		log_error("cannot set up the worker template");
+		return 1;
+	}
 	workers_refill(s);
 	if (cluster_init(s) < 0) {
 		log_error("cannot start the cluster link");
@@ -693,6 +699,7 @@ main(int argc, char **argv)
 
 	log_info("exiting");
 	workers_free_all(s);
+	spawner_free(s);
 	control_close(s);
 	http_close(s);
 	listener_close_all(s);

@@ -198,7 +198,16 @@ print_status(json_t *j)
 	printf("workers ");
 	json_object_foreach(w, k, v)
 		printf(" %s=%lld", k, (long long)json_integer_value(v));
-	printf("\ncounters");
+	printf("\n");
+	if (json_is_object(json_object_get(j, "spawner"))) {
+		json_t *sp = json_object_get(j, "spawner");
+		printf("spawn    %s", sval(sp, "mode"));
+		if (strcmp(sval(sp, "mode"), "template") == 0)
+			printf(" (%s, pid %lld): spawned=%lld restarts=%lld failed=%lld", sval(sp, "state"),
+			    ival(sp, "pid"), ival(sp, "spawned"), ival(sp, "restarts"), ival(sp, "failed"));
+		printf("\n");
+	}
+	printf("counters");
 	json_object_foreach(c, k, v)
 		if (json_integer_value(v))
 			printf(" %s=%lld", k, (long long)json_integer_value(v));

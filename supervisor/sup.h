@@ -170,6 +170,7 @@ struct sup {
 	/* identity (DTLS certificate, libp2p key) */
 	struct identity *id;
 	struct cluster *cluster;         /* rooms shared with other hosts (NULL: single host) */
+	struct spawner *spawner;         /* the worker template (spawner.c) */
 	uint8_t cert_der[WIRE_MAX_CERT];
 	uint16_t cert_len;
 	uint8_t key_der[WIRE_MAX_KEY];
@@ -221,6 +222,15 @@ const char *wstate_name(enum wstate st);
 /* "conn ID (remote)" for log lines; "worker pid N" before assignment. */
 const char *workers_label(const struct worker *w, char *buf, size_t len);
 void workers_free_all(struct sup *s);
+/* fork + exec rtcd-worker on chan (as_template: the worker template). */
+pid_t workers_fork_exec(struct sup *s, int chan, int as_template);
+/* The template told w's pid (spawner.c). */
+void workers_set_pid(struct sup *s, struct worker *w, pid_t pid);
+/* w's process ended with status (from SIGCHLD, or remembered by spawner.c). */
+void workers_exited(struct sup *s, struct worker *w, int status);
+/* Forget w without a process exit to account (its process never started,
+ * or its pid will never be known). */
+void workers_discard(struct sup *s, struct worker *w);
 
 /* wchan.c: messages from workers */
 void wchan_on_read(evutil_socket_t fd, short ev, void *arg);

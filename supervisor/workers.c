@@ -1,5 +1,5 @@
-/* workers: spawning (fork + exec of rtcd-worker with its socketpair end on
- * fd 3), the prefork pool of idle sandboxed workers, assignment of a worker to
+/* workers: spawning (a fork of the worker template, spawner.c, or fork +
+ * exec of rtcd-worker, with the socketpair end on fd 3), the prefork pool of idle sandboxed workers, assignment of a worker to
  * a new connection, deadlines, kills, SIGCHLD reaping with crash
  * classification, and the spawn backoff when workers keep failing at start.
  * A worker's death is an event, never an error for the supervisor. */
@@ -19,6 +19,7 @@
 #include "common/util.h"
 #include "identity.h"
 #include "rooms.h"
+#include "spawner.h"
 #include "sup.h"
 
 #define READY_DEADLINE_MS 10000
@@ -111,7 +112,7 @@ workers_set_state(struct worker *w, enum wstate st)
 }
 
 static void
-child_exec(struct sup *s, int chan)
+child_exec(struct sup *s, int chan, int as_template)
 {
 	char uid[16], gid[16], lvl[16], mem[16], wrap[CONFIG_PATH_MAX];
 	char *argv[32];
@@ -170,9 +171,31 @@ child_exec(struct sup *s, int chan)
 	argv[argc++] = mem;
 	if (argv[0] != s->worker_path)
 		argv[argc++] = "--no-seccomp";
+	if (as_template)
+		argv[argc++] = "--template";
 	argv[argc] = NULL;
 	execve(argv[0], argv, envp);
 	_exit(127);
+}
+
+/* fork + exec rtcd-worker (or, as_template, the worker template) with
+ * chan on its fd 3. Returns the child's pid or -1. */
+pid_t
+workers_fork_exec(struct sup *s, int chan, int as_template)
+{
+	pid_t pid, parent = getpid();
+
+	pid = fork();
+	if (pid < 0) {
+		log_error("spawn: fork: %s", strerror(errno));
+		return -1;
+	}
+	if (pid == 0) {
+		if (getppid() != parent)
+			_exit(126);
+		child_exec(s, chan, as_template);
+	}
+	return pid;
 }
 
 static int
@@ -180,7 +203,7 @@ spawn(struct sup *s)
 {
 	struct worker *w;
 	int sv[2], sz = CHAN_BUF;
-	pid_t pid, parent = getpid();
+	pid_t pid = 0;
 
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
 		log_error("spawn: socketpair: %s", strerror(errno));
@@ -196,26 +219,20 @@ spawn(struct sup *s)
 		close(sv[1]);
 		return -1;
 	}
-	pid = fork();
-	if (pid < 0) {
-		log_error("spawn: fork: %s", strerror(errno));
+	w->serial = ++s->next_serial;
+	/* The template answers with the pid later (spawner.c); until then
+	 * w->pid is 0 and the worker is never signalled. */
+	if (spawner_spawn(s, w->serial, sv[1]) < 0 && (pid = workers_fork_exec(s, sv[1], 0)) < 0) {
 		free(w);
 		close(sv[0]);
 		close(sv[1]);
 		return -1;
-	}
-	if (pid == 0) {
-		close(sv[0]);
-		if (getppid() != parent)
-			_exit(126);
-		child_exec(s, sv[1]);
 	}
 	close(sv[1]);
 	fd_set_nonblock(sv[0]);
 	w->sup = s;
 	w->pid = pid;
 	w->fd = sv[0];
-	w->serial = ++s->next_serial;
 	w->spawned_ms = now_ms();
 	w->log_tokens = 50;
 	w->log_refill_ms = w->spawned_ms;
@@ -223,8 +240,10 @@ spawn(struct sup *s)
 	w->ev = event_new(s->base, w->fd, EV_READ | EV_PERSIST, wchan_on_read, w);
 	w->timer = evtimer_new(s->base, on_timer, w);
 	if (w->ev == NULL || w->timer == NULL || event_add(w->ev, NULL) < 0) {
-		/* The child is running; it will be reaped by SIGCHLD as an orphan. */
-		kill(pid, SIGKILL);
+		/* The child (if any) exits on the closed channel and is reaped by
+		 * SIGCHLD as an unknown pid. */
+		if (pid > 0)
+			kill(pid, SIGKILL);
 		log_error("spawn: event setup failed");
 		if (w->ev)
 			event_free(w->ev);
@@ -241,8 +260,18 @@ spawn(struct sup *s)
 	w->state = WS_SPAWNED;
 	/* a test wrapper such as valgrind makes start-up many times slower */
 	workers_arm_timer(w, s->cfg.worker_wrapper[0] ? 12 * READY_DEADLINE_MS : READY_DEADLINE_MS);
-	log_debug("worker pid %d spawned", (int)pid);
+	if (pid > 0)
+		log_debug("worker pid %d spawned", (int)pid);
 	return 0;
+}
+
+void
+workers_set_pid(struct sup *s, struct worker *w, pid_t pid)
+{
+	w->pid = pid;
+	log_debug("worker pid %d spawned (template)", (int)pid);
+	if (w->kill_sent)
+		kill(pid, SIGKILL);   /* killed while its pid was unknown */
 }
 
 static void
@@ -375,7 +404,10 @@ workers_kill(struct worker *w, const char *why)
 	else
 		log_debug("killing idle worker pid %d: %s", (int)w->pid, why);
 	(void)strlcpy_checked(w->close_reason, why, sizeof(w->close_reason));
-	kill(w->pid, SIGKILL);
+	if (w->pid > 0)
+		kill(w->pid, SIGKILL);
+	else
+		(void)shutdown(w->fd, SHUT_RDWR);   /* pid not known yet: it exits on EOF */
 	w->kill_sent = 1;
 	router_forget_worker(s, w);
 	rooms_leave_all(s, w);
@@ -402,6 +434,8 @@ on_timer(evutil_socket_t fd, short ev, void *arg)
 	case WS_CLOSING:
 		if (!w->kill_sent)
 			workers_kill(w, "did not exit after SHUTDOWN");
+		else if (w->pid == 0)
+			workers_discard(w->sup, w);   /* the template never told its pid */
 		break;
 	default:
 		break;
@@ -419,8 +453,8 @@ workers_find(struct sup *s, uint32_t id)
 	return NULL;
 }
 
-static void
-destroy(struct sup *s, struct worker *w)
+void
+workers_discard(struct sup *s, struct worker *w)
 {
 	router_forget_worker(s, w);
 	rooms_leave_all(s, w);
@@ -508,7 +542,7 @@ reaped(struct sup *s, struct worker *w, int status)
 		    "next spawn in %llu ms; connections are refused until a worker starts",
 		    s->worker_path, s->start_failures, (unsigned long long)delay);
 	}
-	destroy(s, w);
+	workers_discard(s, w);
 }
 
 /* A worker that exited may have left its last messages unread (its goodbye
@@ -522,6 +556,14 @@ drain_channel(struct worker *w)
 		wchan_on_read(w->fd, EV_READ, w);
 }
 
+void
+workers_exited(struct sup *s, struct worker *w, int status)
+{
+	w->reaped = 1;   /* its pid may be reused now: never signal it again */
+	drain_channel(w);
+	reaped(s, w, status);
+}
+
 static void
 on_sigchld(evutil_socket_t fd, short ev, void *arg)
 {
@@ -531,14 +573,15 @@ on_sigchld(evutil_socket_t fd, short ev, void *arg)
 
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
 		struct worker *w;
+		if (spawner_reaped(s, pid, status))
+			continue;
 		TAILQ_FOREACH(w, &s->workers, all_link)
 			if (w->pid == pid)
 				break;
-		if (w) {
-			w->reaped = 1;   /* its pid may be reused now: never signal it again */
-			drain_channel(w);
-			reaped(s, w, status);
-		}
+		if (w)
+			workers_exited(s, w, status);
+		else
+			spawner_unknown_exit(s, pid, status);   /* a template child not yet announced */
 	}
 	workers_refill(s);
 	if (s->stopping && s->nworkers == 0)
@@ -573,9 +616,9 @@ workers_free_all(struct sup *s)
 	struct worker *w;
 
 	while ((w = TAILQ_FIRST(&s->workers)) != NULL) {
-		if (!w->reaped && !w->kill_sent)
+		if (!w->reaped && !w->kill_sent && w->pid > 0)
 			kill(w->pid, SIGKILL);
-		destroy(s, w);
+		workers_discard(s, w);
 	}
 	if (sigchld_ev)
 		event_free(sigchld_ev);

@@ -437,6 +437,10 @@ start_transport(struct conn *c)
 			return -1;
 		}
 	}
+	/* Only media forwarding reads the parsed offer from here on; without
+	 * media its ~150 KiB (every section's codecs and candidates) go now. */
+	if (!c->offer.has_media)
+		offer_free(&c->offer);
 	set_phase(c, PHASE_DTLS);
 	return 0;
 }

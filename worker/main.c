@@ -1,6 +1,9 @@
 /* main: rtcd-worker. Started by rtcd with its channel on fd 3; initialises
  * the libraries (OpenSSL, usrsctp, libsrtp, libevent), enters the sandbox,
- * then serves exactly one peer connection and exits. */
+ * then serves exactly one peer connection and exits. With --template it is
+ * instead the worker template: it initialises OpenSSL and libsrtp once and
+ * forks a worker per supervisor request (template.c); each such worker
+ * continues below from the usrsctp start-up on. */
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -19,6 +22,8 @@
 #include "sandbox.h"
 #include "srtp_sess.h"
 #include "sctp.h"
+#include "template.h"
+#include "warmup.h"
 
 #define CHAN_FD 3
 
@@ -42,12 +47,13 @@ main(int argc, char **argv)
 		{ "log-level", required_argument, NULL, 'l' },
 		{ "no-seccomp", no_argument, NULL, 'n' },
 		{ "memory-mb", required_argument, NULL, 'm' },
+		{ "template", no_argument, NULL, 't' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct sandbox_cfg sb = { (uid_t)-1, (gid_t)-1, NULL, CHAN_FD, 0, 0 };
 	char err[256], skipped[128];
 	unsigned long v;
-	int o, type = 0, lvl;
+	int o, type = 0, lvl, template_mode = 0;
 	socklen_t tl = sizeof(type);
 	uint8_t seed[16];
 	struct event_base *base;
@@ -80,6 +86,9 @@ main(int argc, char **argv)
 				return 2;
 			sb.memory_mb = (unsigned)v;
 			break;
+		case 't':
+			template_mode = 1;
+			break;
 		case 'n':
 			sb.no_seccomp = 1;   /* only passed with the test-only worker_wrapper */
 			break;
@@ -92,7 +101,9 @@ main(int argc, char **argv)
 		fprintf(stderr, "rtcd-worker: fd 3 is not the supervisor channel; rtcd starts this program\n");
 		return 2;
 	}
-	if (fd_set_nonblock(CHAN_FD) < 0 || fd_set_cloexec(CHAN_FD) < 0)
+	/* The template reads its requests blocking; a worker's channel is
+	 * made non-blocking once it is one (below). */
+	if (!template_mode && (fd_set_nonblock(CHAN_FD) < 0 || fd_set_cloexec(CHAN_FD) < 0))
 		return 2;
 
 	/* Everything that reads files, creates threads or fds happens now,
@@ -101,6 +112,26 @@ main(int argc, char **argv)
 	    OPENSSL_INIT_LOAD_CONFIG, NULL) != 1 || RAND_bytes(seed, sizeof(seed)) != 1) {
 		fprintf(stderr, "rtcd-worker: OpenSSL initialisation failed\n");
 		return 3;
+	}
+	if (template_mode) {
+		struct template_child tc;
+		int r;
+
+		if (warmup_crypto() < 0) {
+			fprintf(stderr, "rtcd-worker: template: crypto warm-up failed\n");
+			return 3;
+		}
+		r = template_serve(CHAN_FD, &tc);
+
+		if (r <= 0)
+			_exit(r == 0 ? 0 : 3);
+		/* Now a worker: its own parameters, its own randomness. */
+		if (tc.log_level < LOG_LVL_ERROR || tc.log_level > LOG_LVL_DEBUG || tc.memory_mb < 16)
+			_exit(2);
+		log_set_level((enum log_level)tc.log_level);
+		sb.memory_mb = tc.memory_mb;
+		if (fd_set_nonblock(CHAN_FD) < 0 || fd_set_cloexec(CHAN_FD) < 0 || RAND_poll() != 1)
+			_exit(3);
 	}
 	if (sctp_global_init() < 0) {
 		fprintf(stderr, "rtcd-worker: usrsctp initialisation failed\n");

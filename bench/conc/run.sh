@@ -47,6 +47,7 @@ start_rtcd() {
 	rm -rf "$tmp/run" "$tmp/state"
 	cat > "$tmp/rtcd.conf" <<CONF
 {"udp": ["127.0.0.1:0"], "http": "127.0.0.1:0", "run_dir": "$tmp/run", "state_dir": "$tmp/state",
+ "worker_spawn": "${BENCH_WORKER_SPAWN:-template}",
  "log_level": "warn", "limits": {"max_workers": $(($1 + 100)), "pool_size": 32,
  "max_pending": 512, "max_pending_per_ip": 512, "max_pending_offers": 512,
  "new_flows_per_ip": 100000, "new_flows_burst": 100000, "handshake_timeout_s": 30,

@@ -19,7 +19,10 @@ def proc_status(pid):
 
 def check_workers_sandboxed(d, sup):
     chroot = os.path.realpath(os.path.join(d.config["run_dir"], "empty"))
-    for w in d.workers():
+    # pid 0: forked by the template, which has not named it yet
+    ws = wait_for(lambda: (lambda l: l if all(w["pid"] for w in l) else None)(d.workers()),
+                  what="every worker's pid")
+    for w in ws:
         st = proc_status(w["pid"])
         uids = st["Uid"].split()
         if len(set(uids)) != 1 or uids[0] == "0" or uids[0] == sup["Uid"].split()[0]:
@@ -86,7 +89,8 @@ def test_forbidden_syscall_kills_only_that_worker():
     with Daemon(config={"debug_hooks": True}) as d:
         c = StunClient(d.udp[0])
         expect_success(c.check(), c)
-        victim = d.workers()[-1]["pid"]
+        # pid 0: a worker the template has not named yet
+        victim = wait_for(lambda: [w for w in d.workers() if w["pid"]], what="a named worker")[-1]["pid"]
         r = d.control({"cmd": "debug", "pid": victim, "action": "forbidden-syscall"})
         if not r.get("ok"):
             fail("debug hook refused: %r" % r)
