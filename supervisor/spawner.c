@@ -230,7 +230,8 @@ handle_answer(struct spawner *sp, const struct spawnmsg *m)
 	if (w == NULL)
 		return;   /* forgotten meanwhile: that process has a closed channel and exits */
 	if (take_orphan(sp, (pid_t)m->value, &status)) {
-		w->pid = (pid_t)m->value;
+		w->reaped = 1;   /* already reaped: its pid must never be signalled */
+		workers_set_pid(s, w, (pid_t)m->value);
 		workers_exited(s, w, status);
 	} else {
 		workers_set_pid(s, w, (pid_t)m->value);

@@ -256,7 +256,8 @@ spawn(struct sup *s)
 	TAILQ_INSERT_TAIL(&s->workers, w, all_link);
 	s->nworkers++;
 	s->nspawning++;
-	s->c.workers_spawned++;
+	if (pid > 0)
+		s->c.workers_spawned++;   /* a template's worker counts once it is named */
 	w->state = WS_SPAWNED;
 	/* a test wrapper such as valgrind makes start-up many times slower */
 	workers_arm_timer(w, s->cfg.worker_wrapper[0] ? 12 * READY_DEADLINE_MS : READY_DEADLINE_MS);
@@ -269,8 +270,9 @@ void
 workers_set_pid(struct sup *s, struct worker *w, pid_t pid)
 {
 	w->pid = pid;
+	s->c.workers_spawned++;
 	log_debug("worker pid %d spawned (template)", (int)pid);
-	if (w->kill_sent)
+	if (w->kill_sent && !w->reaped)
 		kill(pid, SIGKILL);   /* killed while its pid was unknown */
 }
 
