@@ -19,6 +19,7 @@
 #include <usrsctp.h>
 
 #include "common/log.h"
+#include "crc32c.h"
 
 /* usrsctp implements FreeBSD's SCTP_GET_SNDBUF_USE (netinet/sctp.h) but does
  * not export it in usrsctp.h: bytes queued for sending on the association. */
@@ -97,6 +98,7 @@ output_cb(void *addr, void *buf, size_t len, uint8_t tos, uint8_t set_df)
 		return -1;
 	a->depth++;
 	a->st.pkts_out++;
+	crc32c_sctp_fill(buf, len);   /* usrsctp leaves it to us (crc32c.h) */
 	r = a->cfg.send(a->cfg.arg, buf, len);
 	a->depth--;
 	return r < 0 ? -1 : 0;
@@ -160,7 +162,11 @@ sctp_global_init(void)
 	/* No threads: no receive threads, no raw or UDP sockets, no timer
 	 * thread (sctp_tick drives the timers). The iterator thread is still
 	 * started by usrsctp; it has nothing to do for AF_CONN. */
+	crc32c_init();
 	usrsctp_init_nothreads(0, output_cb, NULL);
+	/* We fill in outgoing checksums (fast) and inbound packets, already
+	 * authenticated by DTLS, are not checked again (crc32c.h). */
+	usrsctp_enable_crc32c_offload();
 	g_inited = 1;
 	for (size_t i = 0; i < sizeof(sysctls) / sizeof(sysctls[0]); i++) {
 		if (sysctls[i].set(sysctls[i].value) != 0) {
