@@ -281,8 +281,12 @@ chat_json(struct gossip *g, const char *room, const struct pubsub_msg *m, uint64
 	json_t *out;
 	char *s;
 
-	snprintf(short_id, sizeof(short_id), "%s", g->h.peer_id + (strlen(g->h.peer_id) > 8 ?
-	    strlen(g->h.peer_id) - 8 : 0));
+	{
+		/* the last 8 characters of the peer id, as the demo page shows it */
+		size_t len = strlen(g->h.peer_id), skip = len > 8 ? len - 8 : 0;
+		memcpy(short_id, g->h.peer_id + skip, len - skip);
+		short_id[len - skip] = '\0';
+	}
 	if (json_is_object(in) && type && strcmp(type, "msg") == 0) {
 		text = json_string_value(json_object_get(in, "text"));
 		from = json_string_value(json_object_get(in, "from"));
