@@ -34,8 +34,9 @@ def test_template_workers_are_supervisor_children():
         clients = [StunClient(d.udp[0]) for _ in range(6)]
         for c in clients:
             expect_success(c.check(), c)
-        sp = d.status()["spawner"]
-        if sp["spawned"] < 4 + 6 or sp["failed"] or sp["restarts"]:
+        sp = wait_for(lambda: (lambda s: s if s["spawned"] >= 4 + 6 else None)(
+            d.status()["spawner"]), what="the template naming every worker it forked")
+        if sp["failed"] or sp["restarts"]:
             fail("spawner counters: %r" % sp)
         log("template pid %d forked %d workers" % (sp["pid"], sp["spawned"]))
         d.stop()

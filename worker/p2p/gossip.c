@@ -406,7 +406,8 @@ gossip_input(struct gossip *g, const uint8_t *p, size_t n, uint64_t wall_ms)
 		g->buf = nb;
 		g->cap = nc;
 	}
-	memcpy(g->buf + g->len, p, n);
+	if (n > 0)
+		memcpy(g->buf + g->len, p, n);   /* p may be NULL when n is 0 */
 	g->len += n;
 	for (;;) {
 		uint64_t l = 0;
