@@ -7,10 +7,15 @@ garbage lands in established flows, offers are abandoned, the control
 socket gets bad JSON and the supervisor SIGHUP. The supervisor survives
 flat, every survivor gets every message exactly once in order, handshakes
 succeed >= 99%, the listeners never close."""
+import asyncio
 import os
+import time
+
+from aiortc.rtcsctptransport import DataChunk
 
 import chaos
-from rtcdtest import log, main
+from aiopeer import Peer
+from rtcdtest import Daemon, fail, log, main
 
 SECONDS = int(os.environ.get("CHAOS_SHORT_SECONDS", "60"))
 
@@ -23,5 +28,125 @@ def test_chaos_short():
     log("chaos short: %d kills, %s" % (f["kills"], f["handshakes"]))
 
 
+WORKER_MB = 64
+
+
+def vm(pid, key):
+    try:
+        with open("/proc/%d/status" % pid) as f:
+            for line in f:
+                if line.startswith(key + ":"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return None
+
+
+def deaf(peer):
+    """Make an aiortc peer drop every inbound SCTP DATA chunk unacknowledged:
+    it keeps sending but never reads (nor acknowledges) a reply."""
+    sctp = peer.pc.sctp
+    orig = sctp._receive_chunk
+
+    async def drop(chunk):
+        if not isinstance(chunk, DataChunk):
+            await orig(chunk)
+    sctp._receive_chunk = drop
+
+
+def test_peer_cannot_grow_its_worker():
+    """Resource caps per worker. Two hostile aiortc peers try to make their
+    workers grow without bound: one opens 1200 more data channels than the
+    1024 SCTP streams allow, the other stops reading and acknowledging while
+    it pushes 48 MiB of echo requests (every byte would be queued back to it).
+    Each worker stays under its memory rlimit (worker_memory_mb) or dies
+    alone; the deaf peer's channel is closed by the queue cap; a witness peer
+    echoes throughout with low latency; the supervisor's pid and RSS do not
+    move."""
+    cfg = {"limits": {"worker_memory_mb": WORKER_MB, "pool_size": 3}}
+    with Daemon(config=cfg) as d:
+        async def run():
+            witness = await Peer(d.http).connect()
+            many = await Peer(d.http).connect()
+            flood = await Peer(d.http).connect()
+            pid_of = {c["id"]: c["pid"] for c in d.connections()}
+            wpid = pid_of[int(witness.location.rsplit("/", 1)[1])]
+            mpid = pid_of[int(many.location.rsplit("/", 1)[1])]
+            fpid = pid_of[int(flood.location.rsplit("/", 1)[1])]
+            rss0, fds0 = d.rss_kb(), d.nfds()
+            lat = []
+            hwm = {mpid: 0, fpid: 0}
+
+            async def witness_loop(stop):
+                while not stop.is_set():
+                    t0 = time.monotonic()
+                    data = os.urandom(1200)
+                    if await witness.echo(data, timeout=5) != data:
+                        fail("witness echo differs")
+                    lat.append(time.monotonic() - t0)
+                    for pid in hwm:
+                        v = vm(pid, "VmHWM")
+                        if v:
+                            hwm[pid] = max(hwm[pid], v)
+                    await asyncio.sleep(0.1)
+            stop = asyncio.Event()
+            wl = asyncio.ensure_future(witness_loop(stop))
+
+            # 1. more channels than SCTP streams
+            chans = [many.pc.createDataChannel("echo") for _ in range(1200)]
+            await asyncio.sleep(6)
+            opened = sum(1 for c in chans if c.readyState == "open")
+            ids = sorted(c.id for c in chans if c.readyState == "open" and c.id is not None)
+            log("1200 extra channels: %d opened (highest stream id %s); worker %s" %
+                (opened, ids[-1] if ids else None, "alive" if vm(mpid, "VmRSS") else "gone"))
+            if ids and ids[-1] >= 1024:
+                fail("a channel opened on stream %d (cap 1024)" % ids[-1])
+
+            # 2. a deaf peer pushing echo requests
+            deaf(flood)
+            ch = flood.channels["echo"]
+            chunk = os.urandom(60000)
+            pushed = 0
+            t0 = time.monotonic()
+            while pushed < 48 << 20 and ch.readyState == "open" and time.monotonic() - t0 < 40:
+                if ch.bufferedAmount > 2 << 20:
+                    await asyncio.sleep(0.01)
+                    continue
+                ch.send(chunk)
+                pushed += len(chunk)
+                await asyncio.sleep(0)
+            await asyncio.sleep(3)
+            stop.set()
+            await wl
+            st = d.status()
+            log("deaf peer pushed %d MiB in %.1f s; channel %s; worker %s; peak RSS of the hostile "
+                "workers %r KiB (cap %d MiB)" % (pushed >> 20, time.monotonic() - t0, ch.readyState,
+                                                   "alive" if vm(fpid, "VmRSS") else "gone", hwm, WORKER_MB))
+            p50, p99 = sorted(lat)[len(lat) // 2], sorted(lat)[int(len(lat) * 0.99)]
+            log("witness: %d echoes, p50 %.1f ms, p99 %.1f ms; supervisor rss %d -> %d KiB, fds %d -> %d; "
+                "workers %r" % (len(lat), p50 * 1000, p99 * 1000, rss0, d.rss_kb(), fds0, d.nfds(),
+                                st["workers"]))
+            if ch.readyState == "open" and vm(fpid, "VmRSS") and pushed >= 48 << 20:
+                fail("the deaf peer's channel took 48 MiB without being closed")
+            for pid, v in hwm.items():
+                if v > WORKER_MB * 1024:
+                    fail("worker %d reached %d KiB, over its %d MiB cap" % (pid, v, WORKER_MB))
+            if vm(wpid, "VmRSS") is None:
+                fail("the witness's worker died")
+            if p99 > 1.0:
+                fail("the witness waited %.0f ms for an echo" % (p99 * 1000))
+            if d.rss_kb() - rss0 > 2048:
+                fail("supervisor RSS grew %d KiB" % (d.rss_kb() - rss0))
+            if st["pid"] != d.proc.pid:
+                fail("supervisor changed")
+            data = b"still here"
+            if await witness.echo(data) != data:
+                fail("witness echo after the attack")
+            for p in (witness, many, flood):
+                await p.close()
+        asyncio.run(asyncio.wait_for(run(), 120))
+        d.stop()
+
+
 if __name__ == "__main__":
-    main([test_chaos_short])
+    main([test_peer_cannot_grow_its_worker, test_chaos_short])

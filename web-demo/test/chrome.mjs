@@ -352,4 +352,5 @@ try {
     fs.rmSync(b.udd, { recursive: true, force: true });
   }
 }
-process.exit(code);
+// process.exit() right away can cut a long RESULT line written to a pipe.
+process.stdout.write("", () => process.exit(code));

@@ -90,4 +90,5 @@ try {
   clearTimeout(kill);
   await node.stop();
 }
-process.exit(code);
+// process.exit() right away can cut a long RESULT line written to a pipe.
+process.stdout.write("", () => process.exit(code));
