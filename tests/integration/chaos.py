@@ -179,7 +179,8 @@ class ChatPeer:
     async def chat_loop(self):
         i = 0
         while not self.run.stop_chat.is_set():
-            if self.alive and self.run.go.is_set() and self.p is not None:
+            # busy: the driver picked us as a victim; stop sending at once
+            if self.alive and not self.busy and self.run.go.is_set() and self.p is not None:
                 text = "%s-%d" % (self.name, len(self.sent))
                 try:
                     self.p.channels["chat"].send(json.dumps({"type": "msg", "room": ROOM, "text": text}))
