@@ -761,8 +761,13 @@ class Run:
                 if not s.victim and not r.victim and r.name in self.founders and n and \
                         s.name in self.founders and (not got or got[0] != 0):
                     problems.append("%s lost %s's first messages" % (r.name, s.name))
-                if s.victim and got:
-                    lost_victims += n - 1 - got[-1]
+        # A victim's messages in flight at its kill: those no peer alive at
+        # the end received (messages sent after a receiver died do not count).
+        for s in everyone:
+            if s.victim and s.sent:
+                last = [r.recv.get(s.name, [-1])[-1] for r in everyone if r is not s and not r.victim]
+                if last:
+                    lost_victims += len(s.sent) - 1 - max(last)
         self.delivered = delivered
         self.lost_victims = lost_victims
         self.sent_total = sum(len(p.sent) for p in senders.values())
@@ -824,6 +829,7 @@ class Run:
             "workers": "spawned %d, crashed %d, killed %d" % (
                 st["workers"]["spawned_total"], st["workers"]["crashed_total"], st["workers"]["killed_total"]),
             "supervisor rss KiB": "%d -> %d (max %d)" % (rss_first, rss_last, rss_max),
+            "supervisor rss trail KiB": " ".join(str(x[1]) for x in post[::max(1, len(post) // 10)]),
             "supervisor fds - workers": "%d -> %d" % (extra[0], extra[-1]),
             "counters": "peer_errors %d, dropped_limit %d, dropped_unrouted %d, listener_errors %d, "
                         "listener_reopens %d" % (c["peer_errors"], c["dropped_limit"], c["dropped_unrouted"],
@@ -854,6 +860,16 @@ class Run:
                 z = [pid for pid, stt in self.children() if stt == "Z" and pid in z]
             if z:
                 self.errors.append("zombies at the end: %r" % z)
+
+            # Every worker ever spawned is either reaped and counted, or alive.
+            def accounted():
+                w = self.d.status()["workers"]
+                gone = w["crashed_total"] + w["killed_total"] + w["exited_total"]
+                return w["spawned_total"] - gone == self.nworkers()
+            try:
+                wait_for(accounted, timeout=10, what="spawned = reaped + alive")
+            except AssertionError as e:
+                self.errors.append("%s: %r, %d children" % (e, self.d.status()["workers"], self.nworkers()))
             problems = self.verdict()
             self.print_figures()
             if problems:
