@@ -23,7 +23,7 @@ workers); a victim peer vanishing (its UDP sockets closed: rtcd's answers
 draw ICMP port unreachable) and a hostile libp2p peer (badpeer hold)
 SIGKILLed; STUN with random ufrags (libp2p ones with valid integrity, and
 unknown ones) from spoofed random 127.x.y.z sources through a raw socket at
-full speed for a time slice; garbage DTLS/SCTP-in-DTLS/SRTP/SRTCP from the
+full speed for a time slice (stunflood, C, sendmmsg); garbage DTLS/SCTP-in-DTLS/SRTP/SRTCP from the
 spoofed tuple of an established legitimate flow, plus badpeer's DTLS and SCTP
 garbage modes; HTTP offers opened and abandoned (answer never used, request
 cut halfway, client gone before the answer); bad JSON on the control
@@ -71,32 +71,6 @@ KILL_SIGNALS = (signal.SIGKILL, signal.SIGSEGV, signal.SIGABRT)
 BAD_CONTROL = ['{', '[]', '"status"', '{"cmd": 3}', '{"cmd": "nope"}', '{"cmd":"kill","id":99999}',
                '{"cmd":"kill"}', '{"cmd":"debug","pid":1,"action":"crash"}', '\x00\x01\x02',
                '{"cmd":"status","cmd":"status"}', '{"cmd":"status"' + ' ' * 3000, '\xff\xfe{}']
-
-# Run as its own process: spoofed STUN at full speed for SECONDS (argv).
-FLOODER = r'''
-import os, random, socket, struct, sys, time
-port, secs, pool = int(sys.argv[1]), float(sys.argv[2]), sys.argv[3]
-msgs = [bytes.fromhex(l) for l in open(pool).read().split()]
-raw = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
-raw.setsockopt(socket.IPPROTO_IP, socket.IP_HDRINCL, 1)
-rnd = random.Random()
-n = err = 0
-end = time.monotonic() + secs
-while time.monotonic() < end:
-    for _ in range(256):
-        p = msgs[rnd.randrange(len(msgs))]
-        src = bytes((127, rnd.randrange(1, 255), rnd.randrange(256), rnd.randrange(1, 255)))
-        ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 28 + len(p), 0, 0, 64, 17, 0, src,
-                         socket.inet_aton("127.0.0.1"))
-        udp = struct.pack("!HHHH", rnd.randrange(1024, 65535), port, 8 + len(p), 0)
-        try:
-            raw.sendto(ip + udp + p, ("127.0.0.1", 0))
-            n += 1
-        except OSError:
-            err += 1
-print(n, err, flush=True)
-'''
-
 
 def node_cmd(script, args):
     return ["node", os.path.join(SRC, "web-demo", "test", script)] + list(args)
@@ -433,8 +407,8 @@ class Run:
             bp.wait()
 
     def act_flood(self):
-        p = subprocess.run([sys.executable, "-c", FLOODER, str(self.ma_addr[1]), str(FLOOD_SLICE_S),
-                            self.flood_pool], capture_output=True, text=True, timeout=30)
+        p = subprocess.run([os.path.join(BUILD, "tests", "integration", "stunflood"), str(self.ma_addr[1]),
+                            str(FLOOD_SLICE_S), self.flood_pool], capture_output=True, text=True, timeout=30)
         try:
             n, err = (int(x) for x in p.stdout.split())
         except ValueError:
