@@ -52,7 +52,6 @@ import subprocess
 import sys
 import threading
 import time
-import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from aioice import stun  # noqa: E402
@@ -188,17 +187,15 @@ class ChatPeer:
         self.run.incarnations[self.run.incarnations.index(self)] = snap
         return snap
 
-    async def become_victim(self, how):
+    async def become_victim(self):
         """Called on the loop after the driver killed our worker or closed
-        our sockets: freeze this incarnation and come back as a new one."""
+        our sockets (and saw rtcd notice): freeze this incarnation and come
+        back as a new one."""
         self.busy = True
         self.alive = False
         self.snapshot()
         p, self.p = self.p, None
         self.reader.cancel()
-        if how == "vanish":
-            # Sockets closed before: the peer is gone; wait until rtcd noticed.
-            pass
         try:
             await asyncio.wait_for(p.close(), 5)
         except Exception:
@@ -345,7 +342,7 @@ class Run:
             os.kill(c["pid"], sig)
             self.stats.inc("kills")
             self.stats.inc("kills_" + signal.Signals(sig).name)
-            self.loop.call_soon_threadsafe(lambda: asyncio.ensure_future(peer.become_victim("kill")))
+            self.loop.call_soon_threadsafe(lambda: asyncio.ensure_future(peer.become_victim()))
             return
         protected = {p.conn_id for p in self.chat if not p.killable or p.busy} | self.protected_ids()
         if kind == "pool":
@@ -388,7 +385,7 @@ class Run:
                 wait_for(lambda: all(c["id"] != peer.conn_id for c in self.d.connections()), timeout=15,
                          what="the vanished peer's worker gone")
             finally:
-                self.loop.call_soon_threadsafe(lambda: asyncio.ensure_future(peer.become_victim("vanish")))
+                self.loop.call_soon_threadsafe(lambda: asyncio.ensure_future(peer.become_victim()))
             self.stats.inc("vanished")
         # A libp2p peer vanishing: badpeer holds a connection, SIGKILLed.
         bp = subprocess.Popen([os.path.join(BUILD, "tests", "integration", "badpeer"), self.ma, "hold", "30"],
@@ -437,13 +434,18 @@ class Run:
 
     def act_garbage(self):
         """Garbage into established flows: from the spoofed tuple of a live
-        legitimate aiortc flow (any peer, victims or not: it must not hurt
-        them), then badpeer's DTLS and SCTP garbage on flows of its own."""
-        conns = {c["id"]: c for c in self.d.connections()}
-        live = [p for p in self.chat if p.alive and p.p is not None and not p.busy and p.conn_id in conns]
+        legitimate flow (any peer on IPv4: aiortc, js-libp2p, Chromium; it
+        must not hurt them), then badpeer's DTLS and SCTP garbage on flows
+        of its own."""
+        busy = {p.conn_id for p in self.chat if p.busy}
+        live = [c for c in self.d.connections() if c["phase"] == "open" and c["id"] not in busy and
+                c["remote"].startswith("127.0.0.1:")]
         if live:
-            peer = self.rng.choice(live)
-            host, port = conns[peer.conn_id]["remote"].rsplit(":", 1)
+            # aiortc, js-libp2p node, Chromium: anyone's flow, both modes in turn
+            modes = sorted({c["mode"] for c in live}, key=lambda m: self.stats.k.get("garbage_" + m, 0))
+            c = self.rng.choice([c for c in live if c["mode"] == modes[0]])
+            self.stats.inc("garbage_" + c["mode"])
+            port = c["remote"].rsplit(":", 1)[1]
             raw = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_UDP)
             for i in range(40):
                 k = i % 5
@@ -789,8 +791,9 @@ class Run:
                 k.get("kills_SIGKILL", 0), k.get("kills_SIGSEGV", 0), k.get("kills_SIGABRT", 0)),
             "vanished peers": k.get("vanished", 0),
             "floods": "%d bursts, %d spoofed STUN" % (k.get("floods", 0), k.get("flood_packets", 0)),
-            "garbage": "%d spoofed into flows, %d badpeer runs" % (k.get("garbage_dgrams", 0),
-                                                                  k.get("badpeer_runs", 0)),
+            "garbage": "%d spoofed into %d flows (%d webrtc, %d webrtc-direct), %d badpeer runs" % (
+                k.get("garbage_dgrams", 0), k.get("garbage_webrtc", 0) + k.get("garbage_webrtc-direct", 0),
+                k.get("garbage_webrtc", 0), k.get("garbage_webrtc-direct", 0), k.get("badpeer_runs", 0)),
             "offers abandoned": k.get("offers_abandoned", 0),
             "bad control requests": k.get("control_bad", 0), "SIGHUPs": k.get("sighups", 0),
             "messages sent": self.sent_total, "messages delivered": self.delivered,
