@@ -1,8 +1,10 @@
 """chaos: issue 8's chaos driver. Real peers chat and echo through one rtcd
 while a driver attacks it; at the end every promise is checked and the
 figures printed. Not a TESTS entry itself: test_chaos.py runs a short
-version in `make check`, `make chaos` (CHAOS_SECONDS, CHAOS_PEERS) the long
-one (python3 chaos.py SECONDS PEERS, inside ns-run).
+version in `make check`, `make chaos` (CHAOS_SECONDS, CHAOS_PEERS,
+CHAOS_CHROMIUM, CHAOS_LIBP2P) the long one (python3 chaos.py SECONDS PEERS,
+inside ns-run). A warm-up (a flood burst, a few offers) precedes GO, so the
+supervisor's first table growth is not mistaken for a leak.
 
 Legitimate peers, all in room "lobby", each sending "<name>-<seq>" once a
 second from a common start ("GO") until "STOP":
@@ -23,16 +25,18 @@ workers); a victim peer vanishing (its UDP sockets closed: rtcd's answers
 draw ICMP port unreachable) and a hostile libp2p peer (badpeer hold)
 SIGKILLed; STUN with random ufrags (libp2p ones with valid integrity, and
 unknown ones) from spoofed random 127.x.y.z sources through a raw socket at
-full speed for a time slice (stunflood, C, sendmmsg); garbage DTLS/SCTP-in-DTLS/SRTP/SRTCP from the
-spoofed tuple of an established legitimate flow, plus badpeer's DTLS and SCTP
-garbage modes; HTTP offers opened and abandoned (answer never used, request
+full speed for a time slice (stunflood: C, sendmmsg); garbage DTLS,
+SCTP-in-DTLS, SRTP and SRTCP from the spoofed tuple of an established
+legitimate flow (aiortc, js-libp2p or Chromium), plus badpeer's DTLS and
+SCTP garbage modes; HTTP offers opened and abandoned (answer never used, request
 cut halfway, client gone before the answer); bad JSON on the control
 socket; SIGHUP.
 
 Assertions: the supervisor keeps its pid, its RSS and fd count (sampled
 after warm-up) stay flat within RSS_SLACK_KB / FD_SLACK; no worker stays a
-zombie and new connections succeed after kills (slots reused; status
-worker counts back where they were); every peer that was never a victim
+zombie, every worker ever spawned is reaped and counted or still alive
+(spawned = crashed + killed + exited + live children) and new connections
+succeed after kills (slots reused); every peer that was never a victim
 receives every message of every sender exactly once, in order (victims'
 own sends may lose their tail at the kill; a later incarnation receives a
 contiguous suffix); the handshake success rate of legitimate attempts is
@@ -702,7 +706,8 @@ class Run:
         recs = []
         for name, nsent, texts in ext:
             rec = ChatPeer(self, name, False)
-            rec.name, rec.sent, rec.recv, rec.alive, rec.victim = name, ["%s-%d" % (name, i) for i in range(nsent)], {}, True, False
+            rec.sent = ["%s-%d" % (name, i) for i in range(nsent)]
+            rec.recv, rec.alive, rec.victim = {}, True, False
             for t in texts:
                 try:
                     j = json.loads(t)
