@@ -59,7 +59,7 @@ enum wire_phase {           /* connection phases reported in STATE */
 	PHASE_MAX
 };
 
-enum wire_debug { DEBUG_FORBIDDEN_SYSCALL = 1, DEBUG_CRASH = 2 };
+enum wire_debug { DEBUG_FORBIDDEN_SYSCALL = 1, DEBUG_CRASH = 2, DEBUG_GROW = 3 };
 
 struct wire_hello {
 	uint32_t conn_id;

@@ -232,8 +232,10 @@ cmd_debug(struct sup *s, json_t *req)
 		m.u.code = DEBUG_FORBIDDEN_SYSCALL;
 	else if (action && strcmp(action, "crash") == 0)
 		m.u.code = DEBUG_CRASH;
+	else if (action && strcmp(action, "grow") == 0)
+		m.u.code = DEBUG_GROW;
 	else
-		return err(s, "action must be forbidden-syscall or crash");
+		return err(s, "action must be forbidden-syscall, crash or grow");
 	if (wire_send(w->fd, &m) < 0)
 		return err(s, "worker channel unavailable");
 	return json_pack("{sb sI}", "ok", 1, "pid", (json_int_t)w->pid);

@@ -705,6 +705,32 @@ on_hello(struct conn *c, const struct wire_msg *m)
 	}
 }
 
+/* The "grow" debug hook: allocate and touch memory 1 MiB at a time until
+ * the memory rlimit (limits.worker_memory_mb) refuses more, then give it all
+ * back. Returns how many MiB it got. Bounded even without a limit. */
+#define DEBUG_GROW_STEP (1u << 20)
+#define DEBUG_GROW_MAX_MB 65536u
+
+static size_t
+debug_grow(void)
+{
+	void *head = NULL, *p;
+	size_t n = 0;
+
+	while (n < DEBUG_GROW_MAX_MB && (p = malloc(DEBUG_GROW_STEP)) != NULL) {
+		memset(p, 0xa5, DEBUG_GROW_STEP);
+		*(void **)p = head;
+		head = p;
+		n++;
+	}
+	while (head != NULL) {
+		p = *(void **)head;
+		free(head);
+		head = p;
+	}
+	return n;
+}
+
 static void
 on_debug(struct conn *c, uint8_t action)
 {
@@ -715,6 +741,11 @@ on_debug(struct conn *c, uint8_t action)
 	} else if (action == DEBUG_CRASH) {
 		log_warn("debug hook: crashing on purpose");
 		raise(SIGSEGV);
+	} else if (action == DEBUG_GROW) {
+		size_t mb = debug_grow();
+
+		log_warn("debug hook: grew by %zu MiB before the memory limit refused more", mb);
+		conn_close(c, 1, "memory limit reached (debug hook)");
 	}
 }
 

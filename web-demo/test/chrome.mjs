@@ -6,6 +6,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import readline from 'node:readline';
 
 import puppeteer from 'puppeteer-core';
 
@@ -285,6 +286,52 @@ const scenarios = {
     await waitMessages(pc, ['hi carol']);
     return { bobAfterKill: sent, bobState };
   },
+
+  // The chaos test (tests/integration/chaos.py): one browser, pages from
+  // CHAOS_PAGES ("webrtc:cr0,libp2p:cr1"); prints READY when all are in the
+  // room, waits for "GO" on stdin, each page sends "<name>-<i>" every
+  // CHAOS_EVERY_MS until "STOP", then 3 s later reports what each sent and
+  // the texts it received (per-sender order is checked by the caller).
+  async chaos() {
+    const every = Number(process.env.CHAOS_EVERY_MS || 1000);
+    const b = await launch('chaos');
+    const pages = [];
+    for (const spec of (process.env.CHAOS_PAGES || 'webrtc:cr0').split(',')) {
+      const [mode, name] = spec.split(':');
+      const page = await openDemo(b, { mode, name });
+      if (mode === 'libp2p') await connectP2p(page);
+      else await connect(page);
+      pages.push({ name, page });
+    }
+    await sleep(1500);   // gossipsub meshes settle
+    console.log('READY');
+    const words = [];
+    readline.createInterface({ input: process.stdin }).on('line', (l) => words.push(l.trim()));
+    const waitWord = async (w) => { while (!words.includes(w)) await sleep(100); };
+    await waitWord('GO');
+    for (const { name, page } of pages) {
+      await page.evaluate((n, ms) => {
+        const s = window.demo.session;
+        window.chaosSent = 0;
+        window.chaosErrors = [];
+        window.chaosTimer = setInterval(() => {
+          const text = `${n}-${window.chaosSent++}`;
+          Promise.resolve(s.chat.send(text, s.room)).catch((e) => window.chaosErrors.push(e.message));
+        }, ms);
+      }, name, every);
+    }
+    await waitWord('STOP');
+    for (const { page } of pages) await page.evaluate(() => clearInterval(window.chaosTimer));
+    await sleep(3000);
+    const out = {};
+    for (const { name, page } of pages) {
+      out[name] = await page.evaluate(() => ({
+        sent: window.chaosSent, errors: window.chaosErrors.concat(window.demo.errors || []),
+        received: window.demo.messages.filter((m) => !m.mine && m.type === 'msg' && !m.history).map((m) => m.text) }));
+      check(out[name].errors.length === 0, `${name}: ${out[name].errors.slice(0, 3)}`);
+    }
+    return { pages: out };
+  },
 };
 
 let code = 0;
@@ -305,4 +352,5 @@ try {
     fs.rmSync(b.udd, { recursive: true, force: true });
   }
 }
-process.exit(code);
+// process.exit() right away can cut a long RESULT line written to a pipe.
+process.stdout.write("", () => process.exit(code));
