@@ -256,7 +256,9 @@ class Run:
         self.ma_addr = self.d.udp[0]
 
     def nworkers(self):
-        return len(self.children())
+        """The supervisor's children but the worker template (spawner.c)."""
+        sp = self.d.status().get("spawner") or {}
+        return len([c for c in self.children() if c[0] != sp.get("pid")])
 
     def children(self):
         out = []
