@@ -37,6 +37,20 @@ def fail(msg):
     raise AssertionError(msg)
 
 
+_SANITIZED = None
+
+
+def sanitized_build():
+    """True when rtcd is the ASan+UBSan build (scripts/check-sanitizers.sh):
+    ASan's allocator keeps freed memory in quarantine (RSS grows), ignores
+    a worker's RLIMIT_AS, and cannot share a process with valgrind."""
+    global _SANITIZED
+    if _SANITIZED is None:
+        out = subprocess.run(["ldd", RTCD], capture_output=True, text=True).stdout
+        _SANITIZED = "libasan" in out
+    return _SANITIZED
+
+
 def wait_for(pred, timeout=10.0, step=0.05, what="condition"):
     deadline = time.monotonic() + timeout
     last = None

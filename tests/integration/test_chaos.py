@@ -21,7 +21,7 @@ from aiortc.rtcsctptransport import DataChunk
 
 import chaos
 from aiopeer import Peer
-from rtcdtest import Daemon, StunClient, expect_success, fail, log, main, wait_for
+from rtcdtest import Daemon, StunClient, expect_success, fail, log, main, sanitized_build, wait_for
 
 SECONDS = int(os.environ.get("CHAOS_SHORT_SECONDS", "60"))
 
@@ -70,6 +70,9 @@ def test_peer_cannot_grow_its_worker():
     back-pressure (or its channel closed by the queue cap); a witness peer
     echoes throughout with low latency; the supervisor's pid and RSS do not
     move."""
+    if sanitized_build():
+        log("skipped in the sanitizer build: ASan's allocator ignores RLIMIT_AS")
+        return
     cfg = {"limits": {"worker_memory_mb": WORKER_MB, "pool_size": 3}}
     with Daemon(config=cfg) as d:
         async def run():
@@ -170,6 +173,9 @@ def test_memory_rlimit_stops_a_growing_worker():
     allocate and touch memory without end is refused at worker_memory_mb
     (its peak RSS stays under the cap), ends alone, and the other peer
     keeps echoing; the supervisor is not touched."""
+    if sanitized_build():
+        log("skipped in the sanitizer build: ASan's allocator ignores RLIMIT_AS")
+        return
     cfg = {"debug_hooks": True, "limits": {"worker_memory_mb": WORKER_MB, "pool_size": 3}}
     with Daemon(config=cfg) as d:
         async def run():

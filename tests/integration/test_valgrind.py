@@ -6,11 +6,10 @@ stopped. No invalid accesses and no definitely lost bytes in either."""
 import asyncio
 import re
 import shutil
-import subprocess
 import sys
 
 from aiopeer import Peer
-from rtcdtest import RTCD, Daemon, fail, log, main, wait_for
+from rtcdtest import Daemon, fail, log, main, sanitized_build, wait_for
 
 VG = [shutil.which("valgrind") or "/usr/bin/valgrind", "--leak-check=full", "--errors-for-leak-kinds=definite", "--error-exitcode=99",
       "--show-leak-kinds=definite", "--num-callers=30"]
@@ -49,14 +48,6 @@ def test_memcheck_supervisor_and_worker():
     bad = {pid: r for pid, r in reps.items() if r.get("errors", 0) or r.get("lost", 0)}
     if bad:
         fail("memcheck found problems %r:\n%s" % (bad, text[-6000:]))
-
-
-def sanitized_build():
-    """ASan's runtime and valgrind cannot share a process: in the sanitizer
-    build (scripts/check-sanitizers.sh) this test is skipped; the plain build
-    runs it."""
-    out = subprocess.run(["ldd", RTCD], capture_output=True, text=True).stdout
-    return "libasan" in out
 
 
 if __name__ == "__main__":
