@@ -1,6 +1,7 @@
 /* rooms: chat rooms brokered between workers (see rooms.h). */
 #include "rooms.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/queue.h>
@@ -109,6 +110,12 @@ deliver(struct sup *s, struct room *r, struct worker *to, uint32_t from_conn,
 		m.gossip_len = gn;
 	}
 	if (workers_send(to, &m) < 0) {
+		/* A recipient that is gone (its worker exited or is being killed,
+		 * its channel closed before the supervisor read the EOF) loses
+		 * nothing: it leaves the room as soon as that is processed. Only a
+		 * live recipient whose channel is full (a slow consumer) loses. */
+		if (errno == EPIPE || errno == ECONNRESET || errno == ECONNREFUSED)
+			return;
 		to->room_lost++;
 		r->lost++;
 		s->c.room_lost++;

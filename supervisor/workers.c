@@ -380,8 +380,10 @@ workers_take(struct sup *s, uint8_t mode, const struct addr *src)
 int
 workers_send(struct worker *w, const struct wire_msg *m)
 {
-	if (w->eof || w->kill_sent || w->fd < 0)
+	if (w->eof || w->kill_sent || w->fd < 0) {
+		errno = EPIPE;   /* gone or going */
 		return -1;
+	}
 	if (wire_send(w->fd, m) < 0) {
 		/* A worker that cannot take a control message is wedged. */
 		if (m->type != WIRE_ROOM_DELIVER)
