@@ -11,8 +11,13 @@ FUZZ="clang libclang-rt-14-dev"
 # Only for `make bench`: Janus (echotest) is the peer rtcd is measured against.
 BENCH="janus"
 
+# RTCD_NO_TEST_DEPS=1 (scripts/run.sh): only what building and running needs.
+WANT="$BUILD"
+if [ -z "${RTCD_NO_TEST_DEPS:-}" ]; then
+	WANT="$WANT $TEST $FUZZ $BENCH"
+fi
 missing=""
-for p in $BUILD ${RTCD_NO_TEST_DEPS:+} ${RTCD_NO_TEST_DEPS:-$TEST $FUZZ $BENCH}; do
+for p in $WANT; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
 done
 if [ -n "$missing" ]; then
