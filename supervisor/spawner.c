@@ -57,6 +57,7 @@ struct spawner {
 
 static void on_answer(evutil_socket_t fd, short ev, void *arg);
 static void on_restart(evutil_socket_t fd, short ev, void *arg);
+static void arm_restart(struct spawner *sp, uint64_t delay);
 
 static int
 start(struct spawner *sp)
@@ -132,9 +133,8 @@ spawner_init(struct sup *s)
 	}
 	s->spawner = sp;
 	if (sp->enabled && start(sp) < 0) {
-		struct timeval tv = { 0, SPAWNER_RESTART_MIN_MS * 1000 };
 		log_warn("worker template did not start: workers are exec'd until it does");
-		evtimer_add(sp->restart_timer, &tv);
+		arm_restart(sp, SPAWNER_RESTART_MIN_MS);
 	}
 	return 0;
 }
@@ -270,12 +270,29 @@ on_answer(evutil_socket_t fd, short ev, void *arg)
 	(void)ev;
 }
 
+/* The restart backoff after n failures in a row: doubling from the minimum. */
+static uint64_t
+restart_delay_ms(int n)
+{
+	uint64_t delay = SPAWNER_RESTART_MIN_MS;
+
+	for (int i = 0; i < n && delay < SPAWNER_RESTART_MAX_MS; i++)
+		delay *= 2;
+	return MIN(delay, (uint64_t)SPAWNER_RESTART_MAX_MS);
+}
+
+static void
+arm_restart(struct spawner *sp, uint64_t delay)
+{
+	struct timeval tv = { (time_t)(delay / 1000), (suseconds_t)((delay % 1000) * 1000) };
+
+	evtimer_add(sp->restart_timer, &tv);
+}
+
 static void
 on_restart(evutil_socket_t fd, short ev, void *arg)
 {
 	struct spawner *sp = arg;
-	struct timeval tv;
-	uint64_t delay = SPAWNER_RESTART_MIN_MS;
 
 	if (sp->s->stopping || sp->pid != 0 || !sp->enabled)
 		return;
@@ -284,13 +301,7 @@ on_restart(evutil_socket_t fd, short ev, void *arg)
 		log_info("worker template restarted (pid %d)", (int)sp->pid);
 		return;
 	}
-	for (int i = 0; i < sp->failures && delay < SPAWNER_RESTART_MAX_MS; i++)
-		delay *= 2;
-	delay = MIN(delay, (uint64_t)SPAWNER_RESTART_MAX_MS);
-	tv.tv_sec = (time_t)(delay / 1000);
-	tv.tv_usec = (suseconds_t)((delay % 1000) * 1000);
-	sp->failures++;
-	evtimer_add(sp->restart_timer, &tv);
+	arm_restart(sp, restart_delay_ms(sp->failures++));
 	(void)fd;
 	(void)ev;
 }
@@ -299,8 +310,7 @@ int
 spawner_reaped(struct sup *s, pid_t pid, int status)
 {
 	struct spawner *sp = s->spawner;
-	uint64_t lived, delay = SPAWNER_RESTART_MIN_MS;
-	struct timeval tv;
+	uint64_t lived, delay;
 
 	if (sp == NULL || pid != sp->pid)
 		return 0;
@@ -310,9 +320,7 @@ spawner_reaped(struct sup *s, pid_t pid, int status)
 		return 1;
 	lived = now_ms() - sp->started_ms;
 	sp->failures = lived < SPAWNER_STABLE_MS ? sp->failures + 1 : 0;
-	for (int i = 1; i < sp->failures && delay < SPAWNER_RESTART_MAX_MS; i++)
-		delay *= 2;
-	delay = MIN(delay, (uint64_t)SPAWNER_RESTART_MAX_MS);
+	delay = restart_delay_ms(sp->failures > 0 ? sp->failures - 1 : 0);
 	if (WIFSIGNALED(status))
 		log_error("worker template pid %d died from signal %d after %llu ms; restarting it in "
 		    "%llu ms, workers are exec'd meanwhile", (int)pid, WTERMSIG(status),
@@ -321,9 +329,7 @@ spawner_reaped(struct sup *s, pid_t pid, int status)
 		log_error("worker template pid %d exited with status %d after %llu ms; restarting it "
 		    "in %llu ms, workers are exec'd meanwhile", (int)pid, WEXITSTATUS(status),
 		    (unsigned long long)lived, (unsigned long long)delay);
-	tv.tv_sec = (time_t)(delay / 1000);
-	tv.tv_usec = (suseconds_t)((delay % 1000) * 1000);
-	evtimer_add(sp->restart_timer, &tv);
+	arm_restart(sp, delay);
 	return 1;
 }
 
